@@ -1,0 +1,17 @@
+#pragma once
+// Everything a user of the autodiff core needs, in one include.
+#include "autodiff/backward.hpp"
+#include "autodiff/error.hpp"
+#include "autodiff/gradcheck.hpp"
+#include "autodiff/graph.hpp"
+#include "autodiff/kernels/parallel.hpp"
+#include "autodiff/op.hpp"
+#include "autodiff/ops/elementwise.hpp"
+#include "autodiff/ops/linalg.hpp"
+#include "autodiff/ops/nn.hpp"
+#include "autodiff/ops/reduce.hpp"
+#include "autodiff/ops/shape.hpp"
+#include "autodiff/random.hpp"
+#include "autodiff/tape.hpp"
+#include "autodiff/tensor.hpp"
+#include "autodiff/var.hpp"

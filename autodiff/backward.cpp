@@ -1,0 +1,103 @@
+#include "autodiff/backward.hpp"
+
+#include <unordered_map>
+
+#include "autodiff/op.hpp"
+#include "autodiff/ops/elementwise.hpp"
+#include "autodiff/ops/reduce.hpp"
+#include "autodiff/ops/shape.hpp"
+#include "autodiff/tape.hpp"
+
+namespace autodiff {
+namespace {
+
+void check_anomaly(std::string_view op, const Var& g, const Node& node) {
+  if (!anomaly_enabled() || all_finite(g.value())) return;
+  std::string shapes;
+  for (const Var& v : node.inputs) shapes += (shapes.empty() ? "" : ", ") + to_string(v.shape());
+  throw ValueError(fmt::format("{}: backward produced NaN or Inf; inputs {}", op, shapes));
+}
+
+Var seed_for(const Var& y, const GradOptions& options, std::string_view who) {
+  if (options.seed.defined()) {
+    check<ShapeError>(options.seed.shape() == y.shape(), "{}: seed shape {} does not match output shape {}", who,
+                      options.seed.shape(), y.shape());
+    check_same_dtype(who, options.seed.value(), y.value());
+    return options.seed;
+  }
+  check<TapeError>(y.numel() == 1,
+                   "{}: the output is not a scalar (shape {}); pass GradOptions::seed for a vector-Jacobian product",
+                   who, y.shape());
+  return Var(ones(y.shape(), y.dtype()));
+}
+
+// One reverse loop from y's node. `deliver(node, g)` receives the total
+// gradient of every node it asks for (leaves, or requested intermediates).
+template <class Wanted, class Deliver>
+void sweep(const Var& y, const GradOptions& options, std::string_view who, Wanted wanted, Deliver deliver) {
+  check<TapeError>(y.defined(), "{}: the output Var is undefined", who);
+  check<TapeError>(y.requires_grad(), "{}: the output (shape {}) does not depend on any Var that requires grad", who,
+                   y.shape());
+  Tape& tape = active_tape();
+  tape.check_current(y, who);
+  const bool create = options.create_graph;
+  NoGrad mode_guard;  // first order records nothing...
+  std::optional<EnableGrad> record_guard;
+  if (create) record_guard.emplace();  // ...create_graph records the sweep itself
+
+  const int64_t top = y.impl()->node;
+  std::vector<Var> grads(static_cast<size_t>(top + 1));
+  grads[static_cast<size_t>(top)] = seed_for(y, options, who);
+  for (int64_t i = top; i >= 0; --i) {
+    Var g = std::move(grads[static_cast<size_t>(i)]);
+    if (!g.defined()) continue;
+    const Node& node = tape.node(i);  // deque: stays valid while create_graph appends
+    if (wanted(i)) deliver(i, g);
+    if (!node.op) continue;
+    Grads in_grads = node.op->backward(Ctx{node.inputs, node.output}, g);
+    check<ShapeError>(in_grads.size() == node.inputs.size(), "{}: backward returned {} gradients for {} inputs",
+                      node.op->name(), in_grads.size(), node.inputs.size());
+    for (size_t k = 0; k < in_grads.size(); ++k) {
+      const Var& in = node.inputs[k];
+      if (!in.requires_grad() || !in_grads[k].defined()) continue;
+      Var gk = sum_to(in_grads[k], in.shape(), node.op->name());
+      check_anomaly(node.op->name(), gk, node);
+      Var& slot = grads[static_cast<size_t>(in.impl()->node)];
+      slot = slot.defined() ? slot + gk : gk;
+    }
+  }
+  if (!options.retain_graph.value_or(create)) tape.clear();
+}
+
+}  // namespace
+
+void backward(const Var& y, const GradOptions& options) {
+  Tape& tape = active_tape();
+  sweep(
+      y, options, "backward", [&](int64_t i) { return !tape.node(i).op; },
+      [&](int64_t i, const Var& g) {
+        const Var& leaf = tape.node(i).output;
+        const Tensor gv = g.value();
+        leaf.set_grad(leaf.grad().defined() ? (Var(leaf.grad()) + Var(gv)).value() : gv.contiguous());
+      });
+}
+
+std::vector<Var> grad(const Var& y, const std::vector<Var>& xs, const GradOptions& options) {
+  Tape& tape = active_tape();
+  std::unordered_map<int64_t, size_t> index;  // node → position in xs
+  std::vector<Var> out(xs.size());
+  for (size_t k = 0; k < xs.size(); ++k) {
+    check<TapeError>(xs[k].defined(), "grad: input {} is undefined", k);
+    const VarImpl& x = *xs[k].impl();
+    const bool on_tape = x.requires_grad && x.tape_id == tape.id() && x.epoch == tape.epoch() && x.node >= 0;
+    if (on_tape) index.emplace(x.node, k);
+  }
+  sweep(
+      y, options, "grad", [&](int64_t i) { return index.contains(i); },
+      [&](int64_t i, const Var& g) { out[index.at(i)] = g; });
+  for (size_t k = 0; k < xs.size(); ++k)
+    if (!out[k].defined()) out[k] = Var(zeros(xs[k].shape(), xs[k].dtype()));
+  return out;
+}
+
+}  // namespace autodiff

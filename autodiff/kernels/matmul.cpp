@@ -1,0 +1,217 @@
+// Packed, cache-blocked gemm (GotoBLAS/BLIS loop nest). For each depth block
+// of kc: pack A[m, kc] into [kc, mr] panels, then for each column block of nc
+// pack B[kc, nc] into [kc, nr] panels and run the micro-kernels over
+// [mc, nc_tile] output tiles in parallel. Packing reads through the strides, so
+// transposed operands cost nothing extra. k is never split across threads and
+// the kc blocks depend on k alone, so every C element sums in the same order
+// for any thread count or tiling.
+#include "autodiff/kernels/matmul.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string_view>
+#include <type_traits>
+
+#include "autodiff/kernels/matmul_kernels.hpp"
+#include "autodiff/kernels/parallel.hpp"
+
+namespace autodiff::kernels {
+namespace {
+using detail::GemmKernel;
+
+constexpr int64_t kc_max = 224;    // depth of a block: the [kc, nr] B micro-panel must stay in L1
+constexpr int64_t mc_max = 192;    // rows per tile: the packed A block [mc, kc] stays in L2
+constexpr int64_t nc_max = 4096;   // columns per packed B block [kc, nc], shared by all threads via L3
+constexpr int64_t small_volume = 32 * 32 * 32;  // below this m·n·k packing costs more than it saves
+constexpr int64_t pack_grain = 16 * 1024;       // elements per packing task
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
+
+enum class Isa { best, avx512, avx2, generic };
+std::atomic<Isa> forced_isa{Isa::best};
+
+Isa best_isa() {
+  if (detail::cpu_has_avx512()) return Isa::avx512;
+  if (detail::cpu_has_avx2_fma()) return Isa::avx2;
+  return Isa::generic;
+}
+
+Isa active_isa() {
+  static const Isa best = best_isa();
+  const Isa forced = forced_isa.load(std::memory_order_relaxed);
+  return forced == Isa::best ? best : forced;
+}
+
+template <class T>
+GemmKernel<T> kernel_for(Isa isa) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (isa == Isa::avx512) return detail::avx512_kernel_f32();
+    if (isa == Isa::avx2) return detail::avx2_kernel_f32();
+    return detail::generic_kernel_f32();
+  } else {
+    if (isa == Isa::avx512) return detail::avx512_kernel_f64();
+    if (isa == Isa::avx2) return detail::avx2_kernel_f64();
+    return detail::generic_kernel_f64();
+  }
+}
+
+// Packing scratch, reused across calls on one thread. A gemm nested inside
+// another on the same thread (a TBB worker stealing work while it waits) finds
+// the buffer busy and allocates its own.
+class Scratch {
+ public:
+  explicit Scratch(size_t bytes) {
+    bytes = static_cast<size_t>(round_up(static_cast<int64_t>(bytes), 64));
+    Pool& pool = pool_;
+    if (!pool.busy) {
+      if (pool.bytes < bytes) {
+        std::free(pool.data);
+        pool.data = std::aligned_alloc(64, bytes);
+        pool.bytes = pool.data ? bytes : 0;
+      }
+      pool.busy = true;
+      data_ = pool.data;
+      pooled_ = true;
+    } else {
+      data_ = std::aligned_alloc(64, bytes);
+    }
+    if (!data_) throw std::bad_alloc();
+  }
+  ~Scratch() {
+    if (pooled_)
+      pool_.busy = false;
+    else
+      std::free(data_);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  void* data() const { return data_; }
+
+ private:
+  struct Pool {
+    void* data = nullptr;
+    size_t bytes = 0;
+    bool busy = false;
+    ~Pool() { std::free(data); }
+  };
+  static thread_local Pool pool_;
+  void* data_ = nullptr;
+  bool pooled_ = false;
+};
+thread_local Scratch::Pool Scratch::pool_;
+
+// dst[p·w + x] = src[x·rs_x + p·rs_p] for x < width (zero up to w): one [kc, w]
+// panel. The loop order follows the smaller source stride so reads are contiguous.
+template <class T>
+void pack_panel(const T* src, int64_t rs_x, int64_t rs_p, int64_t width, int64_t kc, int64_t w, T* dst) {
+  if (width < w)
+    for (int64_t p = 0; p < kc; ++p) std::fill(dst + p * w + width, dst + p * w + w, T(0));
+  if (std::abs(rs_x) <= std::abs(rs_p)) {
+    for (int64_t p = 0; p < kc; ++p)
+      for (int64_t x = 0; x < width; ++x) dst[p * w + x] = src[x * rs_x + p * rs_p];
+  } else {
+    for (int64_t x = 0; x < width; ++x)
+      for (int64_t p = 0; p < kc; ++p) dst[p * w + x] = src[x * rs_x + p * rs_p];
+  }
+}
+
+// Packs rows [0, extent) of an operand, viewed as X[extent, kc] with strides
+// (rs_x, rs_p), into ceil(extent / w) panels of [kc, w].
+template <class T>
+void pack(const T* src, int64_t rs_x, int64_t rs_p, int64_t extent, int64_t kc, int64_t w, T* dst) {
+  const int64_t panels = ceil_div(extent, w);
+  const int64_t grain = std::max<int64_t>(1, pack_grain / (kc * w));
+  parallel_for(panels, grain, [&](int64_t q0, int64_t q1) {
+    for (int64_t q = q0; q < q1; ++q)
+      pack_panel(src + q * w * rs_x, rs_x, rs_p, std::min(w, extent - q * w), kc, w, dst + q * w * kc);
+  });
+}
+
+// Tiny products: one pass, no packing; each C element still sums k in order.
+template <class T>
+void gemm_small(int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a, int64_t cs_a, const T* b, int64_t rs_b,
+                int64_t cs_b, T* c, int64_t ldc, bool accumulate) {
+  for (int64_t i = 0; i < m; ++i) {
+    T* crow = c + i * ldc;
+    if (!accumulate) std::fill(crow, crow + n, T(0));
+    for (int64_t p = 0; p < k; ++p) {
+      const T av = a[i * rs_a + p * cs_a];
+      const T* brow = b + p * rs_b;
+      for (int64_t j = 0; j < n; ++j) crow[j] += av * brow[j * cs_b];
+    }
+  }
+}
+
+}  // namespace
+
+template <class T>
+void gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a, int64_t cs_a, const T* b, int64_t rs_b,
+          int64_t cs_b, T* c, int64_t ldc, bool accumulate) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0 || m * n * k <= small_volume) {
+    gemm_small(m, n, std::max<int64_t>(k, 0), a, rs_a, cs_a, b, rs_b, cs_b, c, ldc, accumulate);
+    return;
+  }
+  const GemmKernel<T> kern = kernel_for<T>(active_isa());
+  // Balanced blocks: sizes depend on m, n, k only (kc must; the others may).
+  const int64_t kc_count = ceil_div(k, kc_max), kc_step = ceil_div(k, kc_count);
+  const int64_t m_tiles = ceil_div(m, mc_max), mc = round_up(ceil_div(m, m_tiles), kern.mr);
+  const int64_t nc_count = ceil_div(n, nc_max), nc_step = round_up(ceil_div(n, nc_count), kern.nr);
+  const int64_t m_padded = round_up(m, kern.mr);
+  Scratch scratch(sizeof(T) * static_cast<size_t>(kc_step * (m_padded + nc_step)));
+  T* ap = static_cast<T*>(scratch.data());
+  T* bp = ap + kc_step * m_padded;
+  const int64_t want_tasks = 4 * static_cast<int64_t>(num_threads());
+
+  for (int64_t pc = 0; pc < k; pc += kc_step) {
+    const int64_t kc = std::min(kc_step, k - pc);
+    const bool acc = accumulate || pc > 0;
+    pack(a + pc * cs_a, rs_a, cs_a, m, kc, kern.mr, ap);
+    for (int64_t jc = 0; jc < n; jc += nc_step) {
+      const int64_t nc = std::min(nc_step, n - jc);
+      pack(b + pc * rs_b + jc * cs_b, cs_b, rs_b, nc, kc, kern.nr, bp);
+      const int64_t n_panels = ceil_div(nc, kern.nr);
+      const int64_t n_split = std::clamp<int64_t>(ceil_div(want_tasks, m_tiles), 1, n_panels);
+      const int64_t nt = round_up(ceil_div(nc, n_split), kern.nr), n_tiles = ceil_div(nc, nt);
+      parallel_for(m_tiles * n_tiles, 1, [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; ++t) {
+          const int64_t i0 = (t / n_tiles) * mc, j0 = (t % n_tiles) * nt;
+          kern.block(std::min(mc, m - i0), std::min(nt, nc - j0), kc, ap + i0 * kc, bp + j0 * kc,
+                     c + i0 * ldc + jc + j0, ldc, acc);
+        }
+      });
+    }
+  }
+}
+
+const char* gemm_isa() {
+  switch (active_isa()) {
+    case Isa::avx512: return "avx512";
+    case Isa::avx2: return "avx2";
+    default: return "generic";
+  }
+}
+
+bool force_gemm_isa(const char* name) {
+  const std::string_view isa = name ? name : "";
+  Isa want = Isa::best;
+  if (isa == "avx512")
+    want = detail::cpu_has_avx512() ? Isa::avx512 : Isa::best;
+  else if (isa == "avx2")
+    want = detail::cpu_has_avx2_fma() ? Isa::avx2 : Isa::best;
+  else if (isa == "generic")
+    want = Isa::generic;
+  forced_isa.store(want, std::memory_order_relaxed);
+  return want != Isa::best || isa.empty();
+}
+
+template void gemm<float>(int64_t, int64_t, int64_t, const float*, int64_t, int64_t, const float*, int64_t,
+                          int64_t, float*, int64_t, bool);
+template void gemm<double>(int64_t, int64_t, int64_t, const double*, int64_t, int64_t, const double*, int64_t,
+                           int64_t, double*, int64_t, bool);
+
+}  // namespace autodiff::kernels

@@ -1,0 +1,110 @@
+#include "autodiff/kernels/reduce.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "autodiff/kernels/parallel.hpp"
+
+namespace autodiff::kernels {
+namespace {
+
+constexpr int64_t kChunk = 16384;  // fixed split of long rows; part of the result's definition
+constexpr int kLanes = 8;          // independent accumulators, so the loop vectorizes without fast-math
+
+template <class T>
+T identity(ReduceOp op) {
+  switch (op) {
+    case ReduceOp::sum: return T(0);
+    case ReduceOp::prod: return T(1);
+    case ReduceOp::max: return -std::numeric_limits<T>::infinity();
+    case ReduceOp::min: return std::numeric_limits<T>::infinity();
+  }
+  return T(0);
+}
+
+template <class T>
+T combine(ReduceOp op, T a, T b) {
+  switch (op) {
+    case ReduceOp::sum: return a + b;
+    case ReduceOp::prod: return a * b;
+    // NaN propagates: a reduction over data holding NaN must not hide it.
+    case ReduceOp::max: return (a > b || std::isnan(a)) ? a : b;
+    case ReduceOp::min: return (a < b || std::isnan(a)) ? a : b;
+  }
+  return a;
+}
+
+template <class T, ReduceOp Op>
+T reduce_run(const T* x, int64_t n) {
+  T acc[kLanes];
+  for (T& a : acc) a = identity<T>(Op);
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) acc[l] = combine(Op, acc[l], x[i + l]);
+  for (; i < n; ++i) acc[0] = combine(Op, acc[0], x[i]);
+  T total = acc[0];
+  for (int l = 1; l < kLanes; ++l) total = combine(Op, total, acc[l]);
+  return total;
+}
+
+template <class T>
+T reduce_run(ReduceOp op, const T* x, int64_t n) {
+  switch (op) {
+    case ReduceOp::sum: return reduce_run<T, ReduceOp::sum>(x, n);
+    case ReduceOp::prod: return reduce_run<T, ReduceOp::prod>(x, n);
+    case ReduceOp::max: return reduce_run<T, ReduceOp::max>(x, n);
+    case ReduceOp::min: return reduce_run<T, ReduceOp::min>(x, n);
+  }
+  return T(0);
+}
+
+// One row reduced in fixed chunks: the partials and their combination order
+// depend only on r.
+template <class T>
+T reduce_long_row(ReduceOp op, const T* x, int64_t r) {
+  const int64_t chunks = (r + kChunk - 1) / kChunk;
+  std::vector<T> partial(static_cast<size_t>(chunks));
+  parallel_chunks(r, kChunk, [&](int64_t c, int64_t b, int64_t e) { partial[c] = reduce_run(op, x + b, e - b); });
+  T total = identity<T>(op);
+  for (T p : partial) total = combine(op, total, p);
+  return total;
+}
+
+}  // namespace
+
+template <class T>
+void reduce_rows(ReduceOp op, const T* x, int64_t m, int64_t r, T* out) {
+  if (m == 1 && r > kChunk) {
+    out[0] = reduce_long_row(op, x, r);
+    return;
+  }
+  parallel_for(m, std::max<int64_t>(1, kChunk / std::max<int64_t>(r, 1)), [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) out[i] = r > kChunk ? reduce_long_row(op, x + i * r, r) : reduce_run(op, x + i * r, r);
+  });
+}
+
+template <class T>
+void reduce_cols(ReduceOp op, const T* x, int64_t r, int64_t m, T* out) {
+  // Column blocks in parallel; within a block rows are combined in order, a vectorizable loop.
+  constexpr int64_t kBlock = 256;
+  parallel_for((m + kBlock - 1) / kBlock, std::max<int64_t>(1, kChunk / std::max<int64_t>(r * kBlock, 1)),
+               [&](int64_t b, int64_t e) {
+                 for (int64_t blk = b; blk < e; ++blk) {
+                   const int64_t j0 = blk * kBlock, j1 = std::min(m, j0 + kBlock);
+                   for (int64_t j = j0; j < j1; ++j) out[j] = identity<T>(op);
+                   for (int64_t i = 0; i < r; ++i) {
+                     const T* row = x + i * m;
+                     for (int64_t j = j0; j < j1; ++j) out[j] = combine(op, out[j], row[j]);
+                   }
+                 }
+               });
+}
+
+template void reduce_rows<float>(ReduceOp, const float*, int64_t, int64_t, float*);
+template void reduce_rows<double>(ReduceOp, const double*, int64_t, int64_t, double*);
+template void reduce_cols<float>(ReduceOp, const float*, int64_t, int64_t, float*);
+template void reduce_cols<double>(ReduceOp, const double*, int64_t, int64_t, double*);
+
+}  // namespace autodiff::kernels

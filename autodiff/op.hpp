@@ -1,0 +1,75 @@
+#pragma once
+// The op contract. An op is a struct with
+//   static constexpr std::string_view name;
+//   Tensor forward(const Tensor&...)          (or forward(std::span<const Tensor>))
+//   Grads backward(const Ctx& ctx, const Var& g) const
+// written next to each other. forward computes the value (and may keep state
+// that backward needs); backward returns one gradient per input, written with
+// differentiable ops on Vars so that create_graph gives gradients of gradients.
+// apply() runs forward and records the node. See docs/adding_an_op.md.
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "autodiff/tape.hpp"
+
+namespace autodiff {
+
+using Grads = std::vector<Var>;
+
+/// What backward sees: the recorded inputs and output.
+struct Ctx {
+  std::span<const Var> inputs;
+  const Var& output;
+  /// Whether input i needs a gradient; backward may return an undefined Var for the others.
+  bool needs(size_t i) const { return inputs[i].requires_grad(); }
+};
+
+class OpBase {
+ public:
+  virtual ~OpBase() = default;
+  virtual std::string_view name() const = 0;
+  virtual Grads backward(const Ctx& ctx, const Var& g) const = 0;
+};
+
+template <class Op>
+class OpModel final : public OpBase {
+ public:
+  explicit OpModel(Op op) : op_(std::move(op)) {}
+  std::string_view name() const override { return Op::name; }
+  Grads backward(const Ctx& ctx, const Var& g) const override { return op_.backward(ctx, g); }
+
+ private:
+  Op op_;
+};
+
+namespace detail {
+/// Wraps a forward result as the op's output Var and records it when any input requires grad.
+Var finish(std::unique_ptr<OpBase> (*make)(void*), void* op, std::string_view name, std::vector<Var> inputs,
+           Tensor value);
+bool any_requires_grad(std::span<const Var> inputs);
+}  // namespace detail
+
+/// Runs op.forward on the inputs' values and records the node (fixed arity).
+template <class Op, class... Vars>
+  requires(std::is_same_v<Vars, Var> && ...)
+Var apply(Op op, const Vars&... inputs) {
+  Tensor value = op.forward(inputs.value()...);
+  return detail::finish([](void* p) -> std::unique_ptr<OpBase> {
+    return std::make_unique<OpModel<Op>>(std::move(*static_cast<Op*>(p)));
+  }, &op, Op::name, std::vector<Var>{inputs...}, std::move(value));
+}
+
+/// Runs op.forward on a list of inputs (concat, stack) and records the node.
+template <class Op>
+Var apply_n(Op op, std::span<const Var> inputs) {
+  std::vector<Tensor> values;
+  values.reserve(inputs.size());
+  for (const Var& v : inputs) values.push_back(v.value());
+  Tensor value = op.forward(std::span<const Tensor>(values));
+  return detail::finish([](void* p) -> std::unique_ptr<OpBase> {
+    return std::make_unique<OpModel<Op>>(std::move(*static_cast<Op*>(p)));
+  }, &op, Op::name, std::vector<Var>(inputs.begin(), inputs.end()), std::move(value));
+}
+
+}  // namespace autodiff

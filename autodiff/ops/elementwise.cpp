@@ -1,0 +1,204 @@
+#include "autodiff/ops/elementwise.hpp"
+
+#include <cmath>
+
+#include "autodiff/op.hpp"
+#include "autodiff/tensor_map.hpp"
+
+namespace autodiff {
+
+struct Add {
+  static constexpr std::string_view name = "add";
+  Tensor forward(const Tensor& a, const Tensor& b) { return map(a, b, name, [](auto u, auto v) { return u + v; }); }
+  Grads backward(const Ctx&, const Var& g) const { return {g, g}; }
+};
+Var operator+(const Var& a, const Var& b) { return apply(Add{}, a, b); }
+
+struct Sub {
+  static constexpr std::string_view name = "sub";
+  Tensor forward(const Tensor& a, const Tensor& b) { return map(a, b, name, [](auto u, auto v) { return u - v; }); }
+  Grads backward(const Ctx& c, const Var& g) const { return {g, c.needs(1) ? -g : Var()}; }
+};
+Var operator-(const Var& a, const Var& b) { return apply(Sub{}, a, b); }
+
+struct Mul {
+  static constexpr std::string_view name = "mul";
+  Tensor forward(const Tensor& a, const Tensor& b) { return map(a, b, name, [](auto u, auto v) { return u * v; }); }
+  Grads backward(const Ctx& c, const Var& g) const {
+    return {c.needs(0) ? g * c.inputs[1] : Var(), c.needs(1) ? g * c.inputs[0] : Var()};
+  }
+};
+Var operator*(const Var& a, const Var& b) { return apply(Mul{}, a, b); }
+
+struct Div {
+  static constexpr std::string_view name = "div";
+  Tensor forward(const Tensor& a, const Tensor& b) { return map(a, b, name, [](auto u, auto v) { return u / v; }); }
+  Grads backward(const Ctx& c, const Var& g) const {
+    const Var& b = c.inputs[1];
+    return {c.needs(0) ? g / b : Var(), c.needs(1) ? -(g * c.output) / b : Var()};
+  }
+};
+Var operator/(const Var& a, const Var& b) { return apply(Div{}, a, b); }
+
+struct Neg {
+  static constexpr std::string_view name = "neg";
+  Tensor forward(const Tensor& x) { return map(x, [](auto v) { return -v; }); }
+  Grads backward(const Ctx&, const Var& g) const { return {-g}; }
+};
+Var operator-(const Var& x) { return apply(Neg{}, x); }
+
+struct Pow {
+  static constexpr std::string_view name = "pow";
+  Tensor forward(const Tensor& a, const Tensor& b) {
+    return map(a, b, name, [](auto u, auto v) { return std::pow(u, v); });
+  }
+  Grads backward(const Ctx& c, const Var& g) const {
+    const Var &a = c.inputs[0], &b = c.inputs[1];
+    return {c.needs(0) ? g * b * pow(a, b - 1.0) : Var(), c.needs(1) ? g * c.output * log(a) : Var()};
+  }
+};
+Var pow(const Var& a, const Var& b) { return apply(Pow{}, a, b); }
+
+struct PowScalar {
+  static constexpr std::string_view name = "pow_scalar";
+  double p;
+  Tensor forward(const Tensor& x) {
+    return map(x, [p = p](auto v) { return std::pow(v, static_cast<decltype(v)>(p)); });
+  }
+  Grads backward(const Ctx& c, const Var& g) const {
+    if (p == 0.0) return {Var()};
+    return {g * (p * pow(c.inputs[0], p - 1.0))};
+  }
+};
+Var pow(const Var& x, double p) { return apply(PowScalar{p}, x); }
+
+struct Exp {
+  static constexpr std::string_view name = "exp";
+  Tensor forward(const Tensor& x) { return map(x, [](auto v) { return std::exp(v); }); }
+  Grads backward(const Ctx& c, const Var& g) const { return {g * c.output}; }
+};
+Var exp(const Var& x) { return apply(Exp{}, x); }
+
+struct Log {
+  static constexpr std::string_view name = "log";
+  Tensor forward(const Tensor& x) { return map(x, [](auto v) { return std::log(v); }); }
+  Grads backward(const Ctx& c, const Var& g) const { return {g / c.inputs[0]}; }
+};
+Var log(const Var& x) { return apply(Log{}, x); }
+
+struct Log1p {
+  static constexpr std::string_view name = "log1p";
+  Tensor forward(const Tensor& x) { return map(x, [](auto v) { return std::log1p(v); }); }
+  Grads backward(const Ctx& c, const Var& g) const { return {g / (c.inputs[0] + 1.0)}; }
+};
+Var log1p(const Var& x) { return apply(Log1p{}, x); }
+
+struct Sqrt {
+  static constexpr std::string_view name = "sqrt";
+  Tensor forward(const Tensor& x) { return map(x, [](auto v) { return std::sqrt(v); }); }
+  Grads backward(const Ctx& c, const Var& g) const { return {g / (c.output * 2.0)}; }
+};
+Var sqrt(const Var& x) { return apply(Sqrt{}, x); }
+
+struct Abs {
+  static constexpr std::string_view name = "abs";
+  Tensor forward(const Tensor& x) { return map(x, [](auto v) { return std::abs(v); }); }
+  Grads backward(const Ctx& c, const Var& g) const { return {g * sign(c.inputs[0])}; }
+};
+Var abs(const Var& x) { return apply(Abs{}, x); }
+
+struct Sin {
+  static constexpr std::string_view name = "sin";
+  Tensor forward(const Tensor& x) { return map(x, [](auto v) { return std::sin(v); }); }
+  Grads backward(const Ctx& c, const Var& g) const { return {g * cos(c.inputs[0])}; }
+};
+Var sin(const Var& x) { return apply(Sin{}, x); }
+
+struct Cos {
+  static constexpr std::string_view name = "cos";
+  Tensor forward(const Tensor& x) { return map(x, [](auto v) { return std::cos(v); }); }
+  Grads backward(const Ctx& c, const Var& g) const { return {-(g * sin(c.inputs[0]))}; }
+};
+Var cos(const Var& x) { return apply(Cos{}, x); }
+
+struct Tanh {
+  static constexpr std::string_view name = "tanh";
+  Tensor forward(const Tensor& x) { return map(x, [](auto v) { return std::tanh(v); }); }
+  Grads backward(const Ctx& c, const Var& g) const { return {g * (1.0 - c.output * c.output)}; }
+};
+Var tanh(const Var& x) { return apply(Tanh{}, x); }
+
+struct Sigmoid {
+  static constexpr std::string_view name = "sigmoid";
+  Tensor forward(const Tensor& x) {
+    // Split by sign so e^(-x) never overflows for very negative x.
+    return map(x, [](auto v) {
+      using T = decltype(v);
+      if (v >= T(0)) return T(1) / (T(1) + std::exp(-v));
+      const T e = std::exp(v);
+      return e / (T(1) + e);
+    });
+  }
+  Grads backward(const Ctx& c, const Var& g) const { return {g * c.output * (1.0 - c.output)}; }
+};
+Var sigmoid(const Var& x) { return apply(Sigmoid{}, x); }
+
+struct Where {
+  static constexpr std::string_view name = "where";
+  Tensor forward(const Tensor& mask, const Tensor& a, const Tensor& b) {
+    return map(mask, a, b, name, [](auto m, auto u, auto v) { return m != 0 ? u : v; });
+  }
+  Grads backward(const Ctx& c, const Var& g) const {
+    const Var& m = c.inputs[0];
+    const Var zero = scalar_like(0.0, g);
+    return {Var(), c.needs(1) ? where(m, g, zero) : Var(), c.needs(2) ? where(m, zero, g) : Var()};
+  }
+};
+Var where(const Var& mask, const Var& a, const Var& b) {
+  check<ValueError>(!mask.requires_grad(), "where: the mask (shape {}) must be a constant, not require grad",
+                    mask.shape());
+  return apply(Where{}, mask, a, b);
+}
+
+Var relu(const Var& x) { return x * gt(x, scalar_like(0.0, x)); }
+Var leaky_relu(const Var& x, double alpha) { return where(gt(x, scalar_like(0.0, x)), x, x * alpha); }
+Var elu(const Var& x, double alpha) {
+  // exp of the clipped input: the untaken branch must stay finite or 0·inf poisons the gradient.
+  const Var zero = scalar_like(0.0, x);
+  return where(gt(x, zero), x, alpha * (exp(minimum(x, zero)) - 1.0));
+}
+Var softplus(const Var& x) { return maximum(x, scalar_like(0.0, x)) + log1p(exp(-abs(x))); }
+Var clamp(const Var& x, double lo, double hi) {
+  check<ValueError>(lo <= hi, "clamp: lo {} exceeds hi {}", lo, hi);
+  return minimum(maximum(x, scalar_like(lo, x)), scalar_like(hi, x));
+}
+Var minimum(const Var& a, const Var& b) { return where(le(a, b), a, b); }
+Var maximum(const Var& a, const Var& b) { return where(ge(a, b), a, b); }
+Var sign(const Var& x) {
+  return Var(map(x.value(), [](auto v) { return static_cast<decltype(v)>((v > 0) - (v < 0)); }));
+}
+
+namespace {
+template <class F>
+Var compare(const Var& a, const Var& b, std::string_view op, F f) {
+  return Var(map(a.value(), b.value(), op, [&](auto u, auto v) { return static_cast<decltype(u)>(f(u, v)); }));
+}
+}  // namespace
+Var eq(const Var& a, const Var& b) { return compare(a, b, "eq", std::equal_to<>{}); }
+Var ne(const Var& a, const Var& b) { return compare(a, b, "ne", std::not_equal_to<>{}); }
+Var lt(const Var& a, const Var& b) { return compare(a, b, "lt", std::less<>{}); }
+Var le(const Var& a, const Var& b) { return compare(a, b, "le", std::less_equal<>{}); }
+Var gt(const Var& a, const Var& b) { return compare(a, b, "gt", std::greater<>{}); }
+Var ge(const Var& a, const Var& b) { return compare(a, b, "ge", std::greater_equal<>{}); }
+
+Var scalar_like(double value, const Var& like) { return Var(Tensor::scalar(value, like.dtype())); }
+Var operator+(const Var& a, double b) { return a + scalar_like(b, a); }
+Var operator+(double a, const Var& b) { return scalar_like(a, b) + b; }
+Var operator-(const Var& a, double b) { return a - scalar_like(b, a); }
+Var operator-(double a, const Var& b) { return scalar_like(a, b) - b; }
+Var operator*(const Var& a, double b) { return a * scalar_like(b, a); }
+Var operator*(double a, const Var& b) { return scalar_like(a, b) * b; }
+Var operator/(const Var& a, double b) { return a / scalar_like(b, a); }
+Var operator/(double a, const Var& b) { return scalar_like(a, b) / b; }
+
+}  // namespace autodiff

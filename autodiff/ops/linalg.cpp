@@ -1,0 +1,72 @@
+#include "autodiff/ops/linalg.hpp"
+
+#include "autodiff/kernels/matmul.hpp"
+#include "autodiff/op.hpp"
+#include "autodiff/ops/elementwise.hpp"
+#include "autodiff/ops/shape.hpp"
+
+namespace autodiff {
+namespace {
+
+// Batched product of rank ≥ 2 operands; transposed views reach gemm as strides, never copies.
+Tensor batched_gemm(const Tensor& a, const Tensor& b) {
+  const int64_t m = a.size(-2), k = a.size(-1), n = b.size(-1);
+  Shape batch_a(std::span(a.shape().begin(), a.shape().end() - 2)), batch_b(std::span(b.shape().begin(), b.shape().end() - 2));
+  Shape out_shape = broadcast_shapes(batch_a, batch_b, "matmul");
+  const int64_t batches = out_shape.numel();
+  out_shape.push_back(m);
+  out_shape.push_back(n);
+  Tensor out = Tensor::empty(out_shape, a.dtype());
+  Shape batch_shape(std::span(out_shape.begin(), out_shape.end() - 2));
+  batch_shape.push_back(1);
+  batch_shape.push_back(1);
+  // Per-operand strides over the broadcast batch axes (0 where broadcast).
+  Shape full_a = batch_shape, full_b = batch_shape;
+  full_a[full_a.rank() - 2] = m, full_a[full_a.rank() - 1] = k;
+  full_b[full_b.rank() - 2] = k, full_b[full_b.rank() - 1] = n;
+  const Tensor av = a.broadcast_to(full_a), bv = b.broadcast_to(full_b);
+  const int64_t nb = batch_shape.rank() - 2;
+  dispatch(a.dtype(), [&]<class T>(T) {
+    for (int64_t i = 0; i < batches; ++i) {
+      int64_t rem = i, off_a = 0, off_b = 0;
+      for (int64_t ax = nb - 1; ax >= 0; --ax) {
+        const int64_t idx = rem % batch_shape[ax];
+        rem /= batch_shape[ax];
+        off_a += idx * av.strides()[ax];
+        off_b += idx * bv.strides()[ax];
+      }
+      kernels::gemm<T>(m, n, k, av.data<T>() + off_a, av.strides()[nb], av.strides()[nb + 1], bv.data<T>() + off_b,
+                       bv.strides()[nb], bv.strides()[nb + 1], out.data<T>() + i * m * n, n, false);
+    }
+  });
+  return out;
+}
+
+struct MatMul {
+  static constexpr std::string_view name = "matmul";
+  Tensor forward(const Tensor& a, const Tensor& b) { return batched_gemm(a, b); }
+  Grads backward(const Ctx& c, const Var& g) const {
+    const Var &a = c.inputs[0], &b = c.inputs[1];
+    return {c.needs(0) ? matmul(g, transpose(b)) : Var(), c.needs(1) ? matmul(transpose(a), g) : Var()};
+  }
+};
+
+}  // namespace
+
+Var matmul(const Var& a, const Var& b) {
+  check_same_dtype("matmul", a.value(), b.value());
+  check<ShapeError>(a.rank() >= 1 && b.rank() >= 1, "matmul: operands must have rank >= 1; got {} and {}", a.shape(),
+                    b.shape());
+  if (a.rank() == 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
+  if (b.rank() == 1) return squeeze(matmul(a, unsqueeze(b, -1)), -1);
+  check<ShapeError>(a.size(-1) == b.size(-2), "matmul: inner dimensions differ; got {} and {}", a.shape(), b.shape());
+  return apply(MatMul{}, a, b);
+}
+
+Var outer(const Var& a, const Var& b) {
+  check<ShapeError>(a.rank() == 1 && b.rank() == 1, "outer: operands must be 1-d; got {} and {}", a.shape(),
+                    b.shape());
+  return unsqueeze(a, 1) * unsqueeze(b, 0);
+}
+
+}  // namespace autodiff

@@ -1,0 +1,3 @@
+#include "autodiff/ops/nn.hpp"
+
+namespace autodiff {}  // namespace autodiff
