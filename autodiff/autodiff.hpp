@@ -14,4 +14,5 @@
 #include "autodiff/random.hpp"
 #include "autodiff/tape.hpp"
 #include "autodiff/tensor.hpp"
+#include "autodiff/tensor_map.hpp"
 #include "autodiff/var.hpp"

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <string_view>
 #include <type_traits>
 
@@ -13,6 +14,8 @@ enum class DType : uint8_t { f32, f64 };
 
 constexpr std::string_view name(DType t) { return t == DType::f32 ? "float32" : "float64"; }
 constexpr size_t itemsize(DType t) { return t == DType::f32 ? 4 : 8; }
+
+std::ostream& operator<<(std::ostream& os, DType t);
 
 template <class T>
 constexpr DType dtype_of() {

@@ -1,5 +1,8 @@
 #include "autodiff/shape.hpp"
 
+#include <ostream>
+
+#include "autodiff/dtype.hpp"
 #include "autodiff/error.hpp"
 
 namespace autodiff {
@@ -43,6 +46,9 @@ bool operator==(const Shape& a, const Shape& b) {
     if (a[i] != b[i]) return false;
   return true;
 }
+
+std::ostream& operator<<(std::ostream& os, DType t) { return os << name(t); }
+std::ostream& operator<<(std::ostream& os, const Shape& s) { return os << to_string(s); }
 
 std::string to_string(const Shape& s) { return fmt::format("[{}]", fmt::join(s.begin(), s.end(), ", ")); }
 

@@ -49,6 +49,7 @@ class Shape {
 
 /// "[2, 3]"
 std::string to_string(const Shape& s);
+std::ostream& operator<<(std::ostream& os, const Shape& s);
 /// Row-major strides (in elements) of a contiguous tensor of this shape.
 Shape contiguous_strides(const Shape& s);
 /// NumPy broadcasting of two shapes; `op` names the caller in the error.

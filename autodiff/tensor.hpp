@@ -114,6 +114,7 @@ Tensor eye(int64_t n, DType dtype = DType::f32);
 
 /// "tensor([[1, 2], [3, 4]], shape=[2, 2], dtype=float32)", abbreviated when large.
 std::string to_string(const Tensor& t);
+std::ostream& operator<<(std::ostream& os, const Tensor& t);
 
 }  // namespace autodiff
 

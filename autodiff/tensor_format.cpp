@@ -1,6 +1,8 @@
 // Printing: NumPy-like nested brackets, abbreviated with "..." past 6 entries per axis.
 #include <fmt/format.h>
 
+#include <ostream>
+
 #include "autodiff/tensor.hpp"
 
 namespace autodiff {
@@ -38,5 +40,7 @@ std::string to_string(const Tensor& t) {
   out += fmt::format(", shape={}, dtype={})", t.shape(), t.dtype());
   return out;
 }
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << to_string(t); }
 
 }  // namespace autodiff
