@@ -4,16 +4,17 @@
 // [mc, nc_tile] output tiles in parallel. Packing reads through the strides, so
 // transposed operands cost nothing extra. k is never split across threads and
 // the kc blocks depend on k alone, so every C element sums in the same order
-// for any thread count or tiling.
+// for any thread count or tiling. Tiny products skip packing; a C narrower
+// than half a register tile is computed as Cᵀ = Bᵀ·Aᵀ.
 #include "autodiff/kernels/matmul.hpp"
 
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
-#include <cstring>
 #include <new>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "autodiff/kernels/matmul_kernels.hpp"
 #include "autodiff/kernels/parallel.hpp"
@@ -27,6 +28,7 @@ constexpr int64_t mc_max = 192;    // rows per tile: the packed A block [mc, kc]
 constexpr int64_t nc_max = 4096;   // columns per packed B block [kc, nc], shared by all threads via L3
 constexpr int64_t small_volume = 32 * 32 * 32;  // below this m·n·k packing costs more than it saves
 constexpr int64_t pack_grain = 16 * 1024;       // elements per packing task
+constexpr int64_t task_flops = 1 << 21;         // smallest output tile worth a task (~20 µs)
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
@@ -104,30 +106,16 @@ class Scratch {
 };
 thread_local Scratch::Pool Scratch::pool_;
 
-// dst[p·w + x] = src[x·rs_x + p·rs_p] for x < width (zero up to w): one [kc, w]
-// panel. The loop order follows the smaller source stride so reads are contiguous.
-template <class T>
-void pack_panel(const T* src, int64_t rs_x, int64_t rs_p, int64_t width, int64_t kc, int64_t w, T* dst) {
-  if (width < w)
-    for (int64_t p = 0; p < kc; ++p) std::fill(dst + p * w + width, dst + p * w + w, T(0));
-  if (std::abs(rs_x) <= std::abs(rs_p)) {
-    for (int64_t p = 0; p < kc; ++p)
-      for (int64_t x = 0; x < width; ++x) dst[p * w + x] = src[x * rs_x + p * rs_p];
-  } else {
-    for (int64_t x = 0; x < width; ++x)
-      for (int64_t p = 0; p < kc; ++p) dst[p * w + x] = src[x * rs_x + p * rs_p];
-  }
-}
-
 // Packs rows [0, extent) of an operand, viewed as X[extent, kc] with strides
 // (rs_x, rs_p), into ceil(extent / w) panels of [kc, w].
 template <class T>
-void pack(const T* src, int64_t rs_x, int64_t rs_p, int64_t extent, int64_t kc, int64_t w, T* dst) {
+void pack(detail::PackFn<T> pack_one, const T* src, int64_t rs_x, int64_t rs_p, int64_t extent, int64_t kc,
+          int64_t w, T* dst) {
   const int64_t panels = ceil_div(extent, w);
   const int64_t grain = std::max<int64_t>(1, pack_grain / (kc * w));
   parallel_for(panels, grain, [&](int64_t q0, int64_t q1) {
     for (int64_t q = q0; q < q1; ++q)
-      pack_panel(src + q * w * rs_x, rs_x, rs_p, std::min(w, extent - q * w), kc, w, dst + q * w * kc);
+      pack_one(src + q * w * rs_x, rs_x, rs_p, std::min(w, extent - q * w), kc, dst + q * w * kc);
   });
 }
 
@@ -146,46 +134,74 @@ void gemm_small(int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a, int64
   }
 }
 
+// Cᵀ = Bᵀ·Aᵀ through a [n, m] scratch: for a C too narrow to fill the nr-wide
+// register tiles, the transposed product fills them.
+template <class T>
+void gemm_transposed(int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a, int64_t cs_a, const T* b,
+                     int64_t rs_b, int64_t cs_b, T* c, int64_t ldc, bool accumulate) {
+  std::vector<T> ct(static_cast<size_t>(n * m));
+  if (accumulate)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) ct[j * m + i] = c[i * ldc + j];
+  gemm(n, m, k, b, cs_b, rs_b, a, cs_a, rs_a, ct.data(), m, accumulate);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = ct[j * m + i];
+}
+
+// Runs the micro-kernels over C[m, nc] from packed Ap [m, kc] and Bp [kc, nc],
+// split into [mc, nt] tiles; enough tiles for every thread, none too small.
+template <class T>
+void run_tiles(const GemmKernel<T>& kern, int64_t m, int64_t mc, int64_t nc, int64_t kc, const T* ap, const T* bp,
+               T* c, int64_t ldc, bool accumulate) {
+  const int64_t m_tiles = ceil_div(m, mc);
+  const int64_t want_tasks = 4 * static_cast<int64_t>(num_threads());
+  const int64_t tasks = std::clamp<int64_t>(2 * m * nc * kc / task_flops, 1, want_tasks);
+  const int64_t n_split = std::clamp<int64_t>(ceil_div(tasks, m_tiles), 1, ceil_div(nc, kern.nr));
+  const int64_t nt = round_up(ceil_div(nc, n_split), kern.nr), n_tiles = ceil_div(nc, nt);
+  parallel_for(m_tiles * n_tiles, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t i0 = (t / n_tiles) * mc, j0 = (t % n_tiles) * nt;
+      kern.block(std::min(mc, m - i0), std::min(nt, nc - j0), kc, ap + i0 * kc, bp + j0 * kc, c + i0 * ldc + j0,
+                 ldc, accumulate);
+    }
+  });
+}
+
+// The GotoBLAS loop nest: depth blocks of kc outermost (in order, so each C
+// element sums k the same way), then column blocks of nc, then parallel tiles.
+template <class T>
+void gemm_blocked(const GemmKernel<T>& kern, int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a,
+                  int64_t cs_a, const T* b, int64_t rs_b, int64_t cs_b, T* c, int64_t ldc, bool accumulate) {
+  // Balanced blocks: kc_step depends on k alone; the others only move tile edges.
+  const int64_t kc_step = ceil_div(k, ceil_div(k, kc_max));
+  const int64_t mc = round_up(ceil_div(m, ceil_div(m, mc_max)), kern.mr);
+  const int64_t nc_step = round_up(ceil_div(n, ceil_div(n, nc_max)), kern.nr);
+  const int64_t m_padded = round_up(m, kern.mr);
+  Scratch scratch(sizeof(T) * static_cast<size_t>(kc_step * (m_padded + nc_step)));
+  T* ap = static_cast<T*>(scratch.data());
+  T* bp = ap + kc_step * m_padded;
+  for (int64_t pc = 0; pc < k; pc += kc_step) {
+    const int64_t kc = std::min(kc_step, k - pc);
+    pack(kern.pack_a, a + pc * cs_a, rs_a, cs_a, m, kc, kern.mr, ap);
+    for (int64_t jc = 0; jc < n; jc += nc_step) {
+      const int64_t nc = std::min(nc_step, n - jc);
+      pack(kern.pack_b, b + pc * rs_b + jc * cs_b, cs_b, rs_b, nc, kc, kern.nr, bp);
+      run_tiles(kern, m, mc, nc, kc, ap, bp, c + jc, ldc, accumulate || pc > 0);
+    }
+  }
+}
+
 }  // namespace
 
 template <class T>
 void gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a, int64_t cs_a, const T* b, int64_t rs_b,
           int64_t cs_b, T* c, int64_t ldc, bool accumulate) {
   if (m <= 0 || n <= 0) return;
-  if (k <= 0 || m * n * k <= small_volume) {
-    gemm_small(m, n, std::max<int64_t>(k, 0), a, rs_a, cs_a, b, rs_b, cs_b, c, ldc, accumulate);
-    return;
-  }
+  if (k <= 0 || m * n * k <= small_volume)
+    return gemm_small(m, n, std::max<int64_t>(k, 0), a, rs_a, cs_a, b, rs_b, cs_b, c, ldc, accumulate);
   const GemmKernel<T> kern = kernel_for<T>(active_isa());
-  // Balanced blocks: sizes depend on m, n, k only (kc must; the others may).
-  const int64_t kc_count = ceil_div(k, kc_max), kc_step = ceil_div(k, kc_count);
-  const int64_t m_tiles = ceil_div(m, mc_max), mc = round_up(ceil_div(m, m_tiles), kern.mr);
-  const int64_t nc_count = ceil_div(n, nc_max), nc_step = round_up(ceil_div(n, nc_count), kern.nr);
-  const int64_t m_padded = round_up(m, kern.mr);
-  Scratch scratch(sizeof(T) * static_cast<size_t>(kc_step * (m_padded + nc_step)));
-  T* ap = static_cast<T*>(scratch.data());
-  T* bp = ap + kc_step * m_padded;
-  const int64_t want_tasks = 4 * static_cast<int64_t>(num_threads());
-
-  for (int64_t pc = 0; pc < k; pc += kc_step) {
-    const int64_t kc = std::min(kc_step, k - pc);
-    const bool acc = accumulate || pc > 0;
-    pack(a + pc * cs_a, rs_a, cs_a, m, kc, kern.mr, ap);
-    for (int64_t jc = 0; jc < n; jc += nc_step) {
-      const int64_t nc = std::min(nc_step, n - jc);
-      pack(b + pc * rs_b + jc * cs_b, cs_b, rs_b, nc, kc, kern.nr, bp);
-      const int64_t n_panels = ceil_div(nc, kern.nr);
-      const int64_t n_split = std::clamp<int64_t>(ceil_div(want_tasks, m_tiles), 1, n_panels);
-      const int64_t nt = round_up(ceil_div(nc, n_split), kern.nr), n_tiles = ceil_div(nc, nt);
-      parallel_for(m_tiles * n_tiles, 1, [&](int64_t t0, int64_t t1) {
-        for (int64_t t = t0; t < t1; ++t) {
-          const int64_t i0 = (t / n_tiles) * mc, j0 = (t % n_tiles) * nt;
-          kern.block(std::min(mc, m - i0), std::min(nt, nc - j0), kc, ap + i0 * kc, bp + j0 * kc,
-                     c + i0 * ldc + jc + j0, ldc, acc);
-        }
-      });
-    }
-  }
+  if (2 * n < kern.nr && n < m) return gemm_transposed(m, n, k, a, rs_a, cs_a, b, rs_b, cs_b, c, ldc, accumulate);
+  gemm_blocked(kern, m, n, k, a, rs_a, cs_a, b, rs_b, cs_b, c, ldc, accumulate);
 }
 
 const char* gemm_isa() {

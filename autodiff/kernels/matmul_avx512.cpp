@@ -1,0 +1,198 @@
+// AVX-512 gemm micro-kernels. Built with per-function target attributes, so the
+// file compiles without -march=native and only runs when the CPU has AVX-512F.
+// GCC 12's AVX-512 shuffle intrinsics self-initialise a dummy source
+// (_mm512_undefined_ps), which -Wuninitialized flags inside the header.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "autodiff/kernels/matmul_kernels.hpp"
+#include "autodiff/kernels/matmul_pack.hpp"
+
+namespace autodiff::kernels::detail {
+namespace {
+
+// Register tile [MR, NV·W]: MR·NV accumulators plus NV B vectors and one
+// broadcast A value fit the 32 zmm registers.
+struct F32x16 {
+  using T = float;
+  using V = __m512;
+  using Mask = __mmask16;
+  static constexpr int W = 16, MR = 12, NV = 2;
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline V zero() { return _mm512_setzero_ps(); }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline V load(const T* p) { return _mm512_loadu_ps(p); }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline V bcast(const T* p) { return _mm512_set1_ps(*p); }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline V fma(V a, V b, V c) {
+    return _mm512_fmadd_ps(a, b, c);
+  }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline V add(V a, V b) { return _mm512_add_ps(a, b); }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline V load(Mask m, const T* p) {
+    return _mm512_maskz_loadu_ps(m, p);
+  }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline void store(Mask m, T* p, V v) {
+    _mm512_mask_storeu_ps(p, m, v);
+  }
+};
+
+struct F64x8 {
+  using T = double;
+  using V = __m512d;
+  using Mask = __mmask8;
+  static constexpr int W = 8, MR = 12, NV = 2;
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline V zero() { return _mm512_setzero_pd(); }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline V load(const T* p) { return _mm512_loadu_pd(p); }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline V bcast(const T* p) { return _mm512_set1_pd(*p); }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline V fma(V a, V b, V c) {
+    return _mm512_fmadd_pd(a, b, c);
+  }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline V add(V a, V b) { return _mm512_add_pd(a, b); }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline V load(Mask m, const T* p) {
+    return _mm512_maskz_loadu_pd(m, p);
+  }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline void store(Mask m, T* p, V v) {
+    _mm512_mask_storeu_pd(p, m, v);
+  }
+};
+
+// In-register transpose: r[i] holds row i of a [16, 16] block; afterwards r[c]
+// holds column c. Pairs, then quads, then 128-bit lanes are interleaved.
+[[gnu::always_inline, gnu::target("avx512f")]] inline void transpose16(__m512 r[16]) {
+  __m512 t[16], u[16];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int g = 0; g < 4; ++g) {  // u[4g + j], lane l: column 4l + j of rows 4g..4g+3
+    const __m512d t0 = _mm512_castps_pd(t[4 * g]), t1 = _mm512_castps_pd(t[4 * g + 1]);
+    const __m512d t2 = _mm512_castps_pd(t[4 * g + 2]), t3 = _mm512_castps_pd(t[4 * g + 3]);
+    u[4 * g] = _mm512_castpd_ps(_mm512_unpacklo_pd(t0, t2));
+    u[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(t0, t2));
+    u[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(t1, t3));
+    u[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(t1, t3));
+  }
+  for (int j = 0; j < 4; ++j) {
+    const __m512 v = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x88), w = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xdd);
+    const __m512 v2 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x88);
+    const __m512 w2 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xdd);
+    r[j] = _mm512_shuffle_f32x4(v, v2, 0x88);
+    r[8 + j] = _mm512_shuffle_f32x4(v, v2, 0xdd);
+    r[4 + j] = _mm512_shuffle_f32x4(w, w2, 0x88);
+    r[12 + j] = _mm512_shuffle_f32x4(w, w2, 0xdd);
+  }
+}
+
+// pack_panel for float, with full panels of a source contiguous along p (a
+// row-major A, a transposed B) transposed 16 deep in registers.
+template <int64_t W>
+[[gnu::target("avx512f")]] void pack_panel_f32(const float* src, int64_t rs_x, int64_t rs_p, int64_t width,
+                                               int64_t kc, float* dst) {
+  if (width != W || rs_p != 1) return pack_panel<float, W>(src, rs_x, rs_p, width, kc, dst);
+  int64_t p = 0;
+  for (; p + 16 <= kc; p += 16)
+    for (int64_t x0 = 0; x0 < W; x0 += 16) {
+      const int64_t rows = std::min<int64_t>(16, W - x0);
+      const auto mask = static_cast<__mmask16>((1u << rows) - 1u);
+      __m512 r[16];
+      for (int64_t i = 0; i < 16; ++i)
+        r[i] = i < rows ? _mm512_loadu_ps(src + (x0 + i) * rs_x + p) : _mm512_setzero_ps();
+      transpose16(r);
+      for (int64_t d = 0; d < 16; ++d) _mm512_mask_storeu_ps(dst + (p + d) * W + x0, mask, r[d]);
+    }
+  if (p < kc) pack_panel<float, W>(src + p, rs_x, 1, W, kc - p, dst + p * W);
+}
+
+// C[M, nr] (+)= Ap[M, kc] · Bp[kc, nr] for one register tile; nr ≤ NV·W, the
+// last vector is masked. Ap panels have stride S::MR, Bp panels S::NV·S::W.
+template <class S, int M, int NV>
+[[gnu::target("avx512f"), gnu::hot]] void tile(int64_t kc, const typename S::T* ap, const typename S::T* bp,
+                                                typename S::T* c, int64_t ldc, int nr, bool accumulate) {
+  using T = typename S::T;
+  using V = typename S::V;
+  constexpr int nr_full = S::NV * S::W;
+  for (int i = 0; i < M; ++i) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+  V acc[M][NV];
+#pragma GCC unroll 32
+  for (int i = 0; i < M; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[i][v] = S::zero();
+#pragma GCC unroll 4
+  for (int64_t p = 0; p < kc; ++p) {
+    V b[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) b[v] = S::load(bp + v * S::W);
+#pragma GCC unroll 32
+    for (int i = 0; i < M; ++i) {
+      const V a = S::bcast(ap + i);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[i][v] = S::fma(a, b[v], acc[i][v]);
+    }
+    ap += S::MR;
+    bp += nr_full;
+  }
+#pragma GCC unroll 32
+  for (int i = 0; i < M; ++i) {
+    T* row = c + i * ldc;
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      const int rest = nr - v * S::W;
+      const auto mask = static_cast<typename S::Mask>(rest >= S::W ? ~0u : (1u << rest) - 1u);
+      V x = acc[i][v];
+      if (accumulate) x = S::add(x, S::load(mask, row + v * S::W));
+      S::store(mask, row + v * S::W, x);
+    }
+  }
+}
+
+template <class S>
+using TileFn = void (*)(int64_t, const typename S::T*, const typename S::T*, typename S::T*, int64_t, int, bool);
+
+// tiles<S>[m - 1][nv - 1] is the tile for m rows and nv vectors of columns.
+template <class S, int M, size_t... V>
+constexpr std::array<TileFn<S>, S::NV> tile_row(std::index_sequence<V...>) {
+  return {&tile<S, M, int(V) + 1>...};
+}
+
+template <class S, size_t... M>
+constexpr std::array<std::array<TileFn<S>, S::NV>, S::MR> tile_table(std::index_sequence<M...>) {
+  return {tile_row<S, int(M) + 1>(std::make_index_sequence<S::NV>())...};
+}
+
+template <class S>
+constexpr auto tiles = tile_table<S>(std::make_index_sequence<S::MR>());
+
+// B micro-panel [kc, nr] stays hot while the A panels of the block stream past it.
+template <class S>
+[[gnu::target("avx512f")]] void block(int64_t mc, int64_t nc, int64_t kc, const typename S::T* ap,
+                                      const typename S::T* bp, typename S::T* c, int64_t ldc, bool accumulate) {
+  constexpr int64_t nr_full = S::NV * S::W;
+  for (int64_t j = 0; j < nc; j += nr_full) {
+    const int nr = static_cast<int>(std::min(nr_full, nc - j));
+    const int nv = (nr + S::W - 1) / S::W;
+    for (int64_t i = 0; i < mc; i += S::MR) {
+      const int mr = static_cast<int>(std::min<int64_t>(S::MR, mc - i));
+      tiles<S>[mr - 1][nv - 1](kc, ap + i * kc, bp + j * kc, c + i * ldc + j, ldc, nr, accumulate);
+    }
+  }
+}
+
+}  // namespace
+
+bool cpu_has_avx512() { return __builtin_cpu_supports("avx512f"); }
+
+GemmKernel<float> avx512_kernel_f32() {
+  constexpr int64_t nr = F32x16::NV * F32x16::W;
+  return {"avx512", F32x16::MR, nr, &pack_panel_f32<F32x16::MR>, &pack_panel_f32<nr>, &block<F32x16>};
+}
+
+GemmKernel<double> avx512_kernel_f64() {
+  constexpr int64_t nr = F64x8::NV * F64x8::W;
+  return {"avx512", F64x8::MR, nr, &pack_panel<double, F64x8::MR>, &pack_panel<double, nr>, &block<F64x8>};
+}
+
+}  // namespace autodiff::kernels::detail

@@ -1,0 +1,46 @@
+#pragma once
+// Internal to the gemm kernels: the packed-panel contract between the driver
+// (matmul.cpp, which blocks, packs and parallelises) and the per-ISA
+// micro-kernels (matmul_avx512.cpp, matmul_avx2.cpp, matmul_generic.cpp).
+#include <cstdint>
+
+namespace autodiff::kernels::detail {
+
+/// Runs the micro-kernels over one packed block:
+/// C[mc,nc] (+)= Ap[mc,kc] · Bp[kc,nc], where Ap holds ceil(mc/mr) panels of
+/// [kc, mr] (k-major, zero padded) and Bp holds ceil(nc/nr) panels of [kc, nr].
+/// Every C element is one k-ordered FMA chain started from zero and then added
+/// to C (or stored), whichever panel shape or edge variant computes it.
+template <class T>
+using BlockFn = void (*)(int64_t mc, int64_t nc, int64_t kc, const T* ap, const T* bp, T* c, int64_t ldc,
+                         bool accumulate);
+
+/// Packs one [kc, w] panel: dst[p·w + x] = src[x·rs_x + p·rs_p] for x < width,
+/// zero for width ≤ x < w (see matmul_pack.hpp).
+template <class T>
+using PackFn = void (*)(const T* src, int64_t rs_x, int64_t rs_p, int64_t width, int64_t kc, T* dst);
+
+/// A micro-kernel family: its register tile [mr, nr], the packers for its A
+/// panels (w = mr) and B panels (w = nr), and its block runner.
+template <class T>
+struct GemmKernel {
+  const char* name;
+  int64_t mr;
+  int64_t nr;
+  PackFn<T> pack_a;
+  PackFn<T> pack_b;
+  BlockFn<T> block;
+};
+
+/// Whether this CPU (and compiler) can run the AVX-512 / AVX2+FMA kernels.
+bool cpu_has_avx512();
+bool cpu_has_avx2_fma();
+
+GemmKernel<float> avx512_kernel_f32();
+GemmKernel<double> avx512_kernel_f64();
+GemmKernel<float> avx2_kernel_f32();
+GemmKernel<double> avx2_kernel_f64();
+GemmKernel<float> generic_kernel_f32();
+GemmKernel<double> generic_kernel_f64();
+
+}  // namespace autodiff::kernels::detail

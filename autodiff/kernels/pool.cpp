@@ -1,0 +1,163 @@
+#include "autodiff/kernels/pool.hpp"
+
+#include "autodiff/kernels/parallel.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace autodiff::kernels {
+namespace {
+
+// The elements [begin, end) of one axis inside the window of output position o (padding clipped off).
+struct Span {
+  int64_t begin, end;
+  int64_t size() const { return end - begin; }
+};
+Span window(int64_t o, int64_t stride, int64_t pad, int64_t size, int64_t extent) {
+  const int64_t first = o * stride - pad;
+  return {std::max<int64_t>(first, 0), std::min(first + size, extent)};
+}
+
+// The output positions [begin, end) whose windows hold input position i.
+Span windows_holding(int64_t i, int64_t stride, int64_t pad, int64_t size, int64_t out) {
+  const int64_t last = (i + pad) / stride;  // i + pad >= 0 always
+  const int64_t reach = i + pad - size + 1;
+  const int64_t first = reach <= 0 ? 0 : (reach + stride - 1) / stride;
+  return {first, std::min(last + 1, out)};
+}
+
+// Rows of work per task for about 32k element visits.
+int64_t grain(int64_t per_row) { return std::max<int64_t>(1, 32768 / std::max<int64_t>(per_row, 1)); }
+
+void check_positive(int64_t v, const char* what) {
+  if (v < 1) throw std::invalid_argument("pool2d_geometry: " + std::string(what) + " must be >= 1, got " + std::to_string(v));
+}
+
+int64_t output_size(int64_t in, int64_t size, int64_t stride, bool same, int64_t& pad_before) {
+  if (same) {
+    const int64_t out = (in + stride - 1) / stride;
+    pad_before = std::max<int64_t>((out - 1) * stride + size - in, 0) / 2;
+    return out;
+  }
+  pad_before = 0;
+  if (size > in)
+    throw std::invalid_argument("pool2d_geometry: window " + std::to_string(size) + " exceeds input size " +
+                                std::to_string(in) + " with valid padding");
+  return (in - size) / stride + 1;
+}
+
+}  // namespace
+
+Pool2dGeometry pool2d_geometry(int64_t n, int64_t h, int64_t w, int64_t c, int64_t ph, int64_t pw,
+                               int64_t stride_h, int64_t stride_w, bool same_padding) {
+  if (n < 0) throw std::invalid_argument("pool2d_geometry: batch must be >= 0, got " + std::to_string(n));
+  check_positive(h, "height");
+  check_positive(w, "width");
+  check_positive(c, "channels");
+  check_positive(ph, "window height");
+  check_positive(pw, "window width");
+  check_positive(stride_h, "stride height");
+  check_positive(stride_w, "stride width");
+  Pool2dGeometry g{n, h, w, c, ph, pw, stride_h, stride_w, 0, 0, 0, 0};
+  g.out_h = output_size(h, ph, stride_h, same_padding, g.pad_top);
+  g.out_w = output_size(w, pw, stride_w, same_padding, g.pad_left);
+  return g;
+}
+
+template <class T>
+void max_pool2d_forward(const Pool2dGeometry& g, const T* x, T* y, int64_t* argmax) {
+  parallel_for(g.n * g.out_h, grain(g.out_w * g.ph * g.pw * g.c), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t b = r / g.out_h;
+      const Span rows = window(r % g.out_h, g.stride_h, g.pad_top, g.ph, g.h);
+      for (int64_t ow = 0; ow < g.out_w; ++ow) {
+        const Span cols = window(ow, g.stride_w, g.pad_left, g.pw, g.w);
+        T* yp = y + (r * g.out_w + ow) * g.c;
+        int64_t* ap = argmax + (r * g.out_w + ow) * g.c;
+        if (rows.size() <= 0 || cols.size() <= 0) {  // only a hand-made geometry has a window of padding
+          std::fill_n(yp, g.c, T(0));
+          std::fill_n(ap, g.c, int64_t{-1});
+          continue;
+        }
+        const int64_t start = ((b * g.h + rows.begin) * g.w + cols.begin) * g.c;
+        for (int64_t c = 0; c < g.c; ++c) yp[c] = x[start + c], ap[c] = start + c;
+        for (int64_t ih = rows.begin; ih < rows.end; ++ih)
+          for (int64_t iw = cols.begin; iw < cols.end; ++iw) {
+            const int64_t base = ((b * g.h + ih) * g.w + iw) * g.c;
+            for (int64_t c = 0; c < g.c; ++c)
+              if (x[base + c] > yp[c]) yp[c] = x[base + c], ap[c] = base + c;  // strict: first max wins
+          }
+      }
+    }
+  });
+}
+
+template <class T>
+void max_pool2d_backward(const Pool2dGeometry& g, const T* gy, const int64_t* argmax, T* gx) {
+  // Tasks own whole images: an argmax always points into its own image, so no two threads add to one
+  // element, and overlapping windows add in output order.
+  const int64_t in_image = g.h * g.w * g.c, out_image = g.out_h * g.out_w * g.c;
+  parallel_for(g.n, grain(in_image + out_image), [&](int64_t b0, int64_t b1) {
+    std::fill(gx + b0 * in_image, gx + b1 * in_image, T(0));
+    for (int64_t e = b0 * out_image; e < b1 * out_image; ++e)
+      if (argmax[e] >= 0) gx[argmax[e]] += gy[e];
+  });
+}
+
+template <class T>
+void avg_pool2d_forward(const Pool2dGeometry& g, const T* x, T* y) {
+  parallel_for(g.n * g.out_h, grain(g.out_w * g.ph * g.pw * g.c), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t b = r / g.out_h;
+      const Span rows = window(r % g.out_h, g.stride_h, g.pad_top, g.ph, g.h);
+      for (int64_t ow = 0; ow < g.out_w; ++ow) {
+        const Span cols = window(ow, g.stride_w, g.pad_left, g.pw, g.w);
+        T* yp = y + (r * g.out_w + ow) * g.c;
+        std::fill_n(yp, g.c, T(0));
+        for (int64_t ih = rows.begin; ih < rows.end; ++ih)
+          for (int64_t iw = cols.begin; iw < cols.end; ++iw) {
+            const T* xp = x + ((b * g.h + ih) * g.w + iw) * g.c;
+            for (int64_t c = 0; c < g.c; ++c) yp[c] += xp[c];
+          }
+        const T count = T(std::max<int64_t>(rows.size() * cols.size(), 1));
+        for (int64_t c = 0; c < g.c; ++c) yp[c] /= count;
+      }
+    }
+  });
+}
+
+template <class T>
+void avg_pool2d_backward(const Pool2dGeometry& g, const T* gy, T* gx) {
+  // Gathered per input row rather than scattered per window, so overlapping windows never race.
+  parallel_for(g.n * g.h, grain(g.w * g.c * g.ph * g.pw), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t b = r / g.h;
+      const Span ohs = windows_holding(r % g.h, g.stride_h, g.pad_top, g.ph, g.out_h);
+      for (int64_t iw = 0; iw < g.w; ++iw) {
+        const Span ows = windows_holding(iw, g.stride_w, g.pad_left, g.pw, g.out_w);
+        T* gp = gx + (r * g.w + iw) * g.c;
+        std::fill_n(gp, g.c, T(0));
+        for (int64_t oh = ohs.begin; oh < ohs.end; ++oh) {
+          const int64_t rows = window(oh, g.stride_h, g.pad_top, g.ph, g.h).size();
+          for (int64_t ow = ows.begin; ow < ows.end; ++ow) {
+            const T count = T(rows * window(ow, g.stride_w, g.pad_left, g.pw, g.w).size());
+            const T* yp = gy + ((b * g.out_h + oh) * g.out_w + ow) * g.c;
+            for (int64_t c = 0; c < g.c; ++c) gp[c] += yp[c] / count;
+          }
+        }
+      }
+    }
+  });
+}
+
+template void max_pool2d_forward<float>(const Pool2dGeometry&, const float*, float*, int64_t*);
+template void max_pool2d_forward<double>(const Pool2dGeometry&, const double*, double*, int64_t*);
+template void max_pool2d_backward<float>(const Pool2dGeometry&, const float*, const int64_t*, float*);
+template void max_pool2d_backward<double>(const Pool2dGeometry&, const double*, const int64_t*, double*);
+template void avg_pool2d_forward<float>(const Pool2dGeometry&, const float*, float*);
+template void avg_pool2d_forward<double>(const Pool2dGeometry&, const double*, double*);
+template void avg_pool2d_backward<float>(const Pool2dGeometry&, const float*, float*);
+template void avg_pool2d_backward<double>(const Pool2dGeometry&, const double*, double*);
+
+}  // namespace autodiff::kernels
