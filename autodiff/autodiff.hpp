@@ -6,6 +6,7 @@
 #include "autodiff/graph.hpp"
 #include "autodiff/kernels/parallel.hpp"
 #include "autodiff/op.hpp"
+#include "autodiff/ops/conv.hpp"
 #include "autodiff/ops/elementwise.hpp"
 #include "autodiff/ops/linalg.hpp"
 #include "autodiff/ops/nn.hpp"

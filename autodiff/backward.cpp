@@ -39,7 +39,10 @@ void sweep(const Var& y, const GradOptions& options, std::string_view who, Wante
   check<TapeError>(y.requires_grad(), "{}: the output (shape {}) does not depend on any Var that requires grad", who,
                    y.shape());
   Tape& tape = active_tape();
-  tape.check_current(y, who);
+  if (y.is_leaf())
+    tape.ensure_leaf(y);  // d leaf / d leaf: the sweep is just the seed
+  else
+    tape.check_current(y, who);
   const bool create = options.create_graph;
   NoGrad mode_guard;  // first order records nothing...
   std::optional<EnableGrad> record_guard;
@@ -54,7 +57,11 @@ void sweep(const Var& y, const GradOptions& options, std::string_view who, Wante
     const Node& node = tape.node(i);  // deque: stays valid while create_graph appends
     if (wanted(i)) deliver(i, g);
     if (!node.op) continue;
-    Grads in_grads = node.op->backward(Ctx{node.inputs, node.output}, g);
+    Grads in_grads;
+    {
+      detail::InBackward blame_this_op;
+      in_grads = node.op->backward(Ctx{node.inputs, node.output}, g);
+    }
     check<ShapeError>(in_grads.size() == node.inputs.size(), "{}: backward returned {} gradients for {} inputs",
                       node.op->name(), in_grads.size(), node.inputs.size());
     for (size_t k = 0; k < in_grads.size(); ++k) {
@@ -86,6 +93,7 @@ std::vector<Var> grad(const Var& y, const std::vector<Var>& xs, const GradOption
   Tape& tape = active_tape();
   std::unordered_map<int64_t, size_t> index;  // node → position in xs
   std::vector<Var> out(xs.size());
+  if (y.defined() && y.requires_grad() && y.is_leaf()) tape.ensure_leaf(y);  // so grad(x, {x}) finds x's node
   for (size_t k = 0; k < xs.size(); ++k) {
     check<TapeError>(xs[k].defined(), "grad: input {} is undefined", k);
     const VarImpl& x = *xs[k].impl();

@@ -10,9 +10,9 @@ namespace autodiff {
 
 struct GradOptions {
   /// dL/dy to start from (a vector-Jacobian product); required when y is not a scalar.
-  Var seed;
+  Var seed{};
   /// Keep the tape after the sweep (default: keep only when create_graph).
-  std::optional<bool> retain_graph;
+  std::optional<bool> retain_graph{};
   /// Record the sweep itself, so the returned gradients are differentiable.
   bool create_graph = false;
 };

@@ -48,6 +48,18 @@ namespace detail {
 Var finish(std::unique_ptr<OpBase> (*make)(void*), void* op, std::string_view name, std::vector<Var> inputs,
            Tensor value);
 bool any_requires_grad(std::span<const Var> inputs);
+/// While alive, forward results are not anomaly-checked: the sweep checks a VJP's
+/// results as a whole and blames the op whose backward it is.
+class InBackward {
+ public:
+  InBackward();
+  ~InBackward();
+  InBackward(const InBackward&) = delete;
+  InBackward& operator=(const InBackward&) = delete;
+
+ private:
+  bool previous_;
+};
 }  // namespace detail
 
 /// Runs op.forward on the inputs' values and records the node (fixed arity).

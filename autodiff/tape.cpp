@@ -11,6 +11,7 @@ std::atomic<uint64_t> next_tape_id{1};
 thread_local Tape* current_tape = nullptr;
 thread_local bool recording = true;
 thread_local bool anomaly = false;
+thread_local bool in_backward = false;
 }  // namespace
 
 Tape::Tape() : id_(next_tape_id++) {}
@@ -32,13 +33,14 @@ void Tape::check_current(const Var& v, std::string_view op) const {
                    op, i.value.shape());
 }
 
-void Tape::ensure_leaf(const Var& leaf) {
+int64_t Tape::ensure_leaf(const Var& leaf) {
   VarImpl& i = *leaf.impl();
-  if (i.tape_id == id_ && i.epoch == epoch_) return;
+  if (i.tape_id == id_ && i.epoch == epoch_) return i.node;
   i.tape_id = id_;
   i.epoch = epoch_;
   i.node = size();
   nodes_.push_back(Node{nullptr, {}, leaf});
+  return i.node;
 }
 
 void Tape::record(std::unique_ptr<OpBase> op, std::vector<Var> inputs, const Var& out) {
@@ -83,6 +85,9 @@ bool all_finite(const Tensor& t) {
 
 namespace detail {
 
+InBackward::InBackward() : previous_(in_backward) { in_backward = true; }
+InBackward::~InBackward() { in_backward = previous_; }
+
 bool any_requires_grad(std::span<const Var> inputs) {
   for (const Var& v : inputs)
     if (v.requires_grad()) return true;
@@ -91,7 +96,7 @@ bool any_requires_grad(std::span<const Var> inputs) {
 
 Var finish(std::unique_ptr<OpBase> (*make)(void*), void* op, std::string_view name, std::vector<Var> inputs,
            Tensor value) {
-  if (anomaly && !all_finite(value)) {
+  if (anomaly && !in_backward && !all_finite(value)) {
     std::string shapes;
     for (const Var& v : inputs) shapes += (shapes.empty() ? "" : ", ") + to_string(v.shape());
     throw ValueError(fmt::format("{}: forward produced NaN or Inf; inputs {}", name, shapes));

@@ -41,9 +41,10 @@ class Tape {
   void record(std::unique_ptr<OpBase> op, std::vector<Var> inputs, const Var& out);
   /// Throws TapeError when v was recorded on another tape or before the last clear().
   void check_current(const Var& v, std::string_view op) const;
+  /// Enters a leaf that requires grad onto this tape (once per epoch); returns its node index.
+  int64_t ensure_leaf(const Var& leaf);
 
  private:
-  void ensure_leaf(const Var& leaf);
 
   uint64_t id_;
   uint64_t epoch_ = 1;

@@ -57,9 +57,21 @@ Var matmul(const Var& a, const Var& b) {
   check_same_dtype("matmul", a.value(), b.value());
   check<ShapeError>(a.rank() >= 1 && b.rank() >= 1, "matmul: operands must have rank >= 1; got {} and {}", a.shape(),
                     b.shape());
+  const int64_t k_b = b.rank() == 1 ? b.size(0) : b.size(-2);
+  check<ShapeError>(a.size(-1) == k_b, "matmul: inner dimensions differ; got {} and {}", a.shape(), b.shape());
+  if (a.rank() > 2 || b.rank() > 2) {
+    const Shape batch_a(std::span(a.shape().begin(), a.shape().end() - std::min<int64_t>(a.rank(), 2)));
+    const Shape batch_b(std::span(b.shape().begin(), b.shape().end() - std::min<int64_t>(b.rank(), 2)));
+    try {
+      broadcast_shapes(batch_a, batch_b, "matmul");
+    } catch (const ShapeError&) {
+      throw ShapeError(fmt::format("matmul: batch dimensions cannot be broadcast; got {} and {}", a.shape(), b.shape()));
+    }
+  }
+  // 1-d operands act as a row (left) or column (right) vector whose axis is dropped again.
+  if (a.rank() == 1 && b.rank() == 1) return reshape(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), Shape{});
   if (a.rank() == 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
   if (b.rank() == 1) return squeeze(matmul(a, unsqueeze(b, -1)), -1);
-  check<ShapeError>(a.size(-1) == b.size(-2), "matmul: inner dimensions differ; got {} and {}", a.shape(), b.shape());
   return apply(MatMul{}, a, b);
 }
 

@@ -1,20 +1,27 @@
 #include "autodiff/ops/reduce.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "autodiff/kernels/reduce.hpp"
 #include "autodiff/op.hpp"
 #include "autodiff/ops/elementwise.hpp"
 #include "autodiff/ops/shape.hpp"
+#include "autodiff/tensor_map.hpp"
 
 namespace autodiff {
 
 namespace detail {
-Axes normalize_axes(const Axes& axes, int64_t rank, std::string_view op) {
+Axes normalize_axes(const Axes& axes, const Shape& shape, std::string_view op) {
+  const int64_t rank = shape.rank();
   Axes out;
   if (axes.empty())
     for (int64_t i = 0; i < rank; ++i) out.push_back(i);
-  for (int64_t a : axes) out.push_back(normalize_axis(a, rank, op));
+  for (int64_t a : axes) {
+    // A rank-0 tensor has no axis to reduce, so normalize_axis's "axis 0 of a scalar" leniency does not apply.
+    check<IndexError>(a >= -rank && a < rank, "{}: axis {} is out of range for shape {}", op, a, shape);
+    out.push_back(a < 0 ? a + rank : a);
+  }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
@@ -95,14 +102,38 @@ struct Min : Extremum {
   static constexpr std::string_view name = "min";
 };
 
+// The product of the others, Π_{j≠i} x_j, without dividing by a zero. Where a
+// group holds zeros, the masks pick the terms that survive, and z = Σ x·[x = 0]
+// (value 0) carries d/dx at the zeros, so the second derivative is exact too.
+struct Prod {
+  static constexpr std::string_view name = "prod";
+  Axes axes;
+  bool keepdims;
+  Tensor forward(const Tensor& x) { return reduce(x, axes, keepdims, kernels::ReduceOp::prod); }
+  Grads backward(const Ctx& c, const Var& g) const {
+    const Var& x = c.inputs[0];
+    const Var zero = eq(x, scalar_like(0.0, x));
+    const Var count = sum(zero, axes, true);  // zeros per group (a constant)
+    // Without zeros (the usual case) the product of the others is y / x.
+    if (sum(count).item() == 0) return {expand_back(g * c.output, x.shape(), axes) / x};
+    const auto is = [&](double k) { return eq(count, scalar_like(k, count)); };
+    const Var safe = where(zero, scalar_like(1.0, x), x);  // the zeros replaced by constant 1s
+    const Var nonzero = prod(safe, axes, true);
+    const Var z = sum(x * zero, axes, true);
+    const Var at_zero = nonzero * (is(1) + is(2) * (z - x));
+    const Var elsewhere = nonzero / safe * (is(0) + is(1) * z);
+    return {expand_back(g, x.shape(), axes) * where(zero, at_zero, elsewhere)};
+  }
+};
+
 }  // namespace
 
 Var sum(const Var& x, const Axes& axes, bool keepdims) {
-  return apply(Sum{detail::normalize_axes(axes, x.rank(), "sum"), keepdims}, x);
+  return apply(Sum{detail::normalize_axes(axes, x.shape(), "sum"), keepdims}, x);
 }
 
 Var mean(const Var& x, const Axes& axes, bool keepdims) {
-  const Axes a = detail::normalize_axes(axes, x.rank(), "mean");
+  const Axes a = detail::normalize_axes(axes, x.shape(), "mean");
   int64_t n = 1;
   for (int64_t i : a) n *= x.shape()[i];
   return sum(x, a, keepdims) / static_cast<double>(n);
@@ -110,12 +141,35 @@ Var mean(const Var& x, const Axes& axes, bool keepdims) {
 
 Var max(const Var& x, const Axes& axes, bool keepdims) {
   check<ShapeError>(x.numel() > 0, "max: cannot reduce an empty tensor; got {}", x.shape());
-  return apply(Max{{detail::normalize_axes(axes, x.rank(), "max"), keepdims, kernels::ReduceOp::max}}, x);
+  return apply(Max{{detail::normalize_axes(axes, x.shape(), "max"), keepdims, kernels::ReduceOp::max}}, x);
 }
 
 Var min(const Var& x, const Axes& axes, bool keepdims) {
   check<ShapeError>(x.numel() > 0, "min: cannot reduce an empty tensor; got {}", x.shape());
-  return apply(Min{{detail::normalize_axes(axes, x.rank(), "min"), keepdims, kernels::ReduceOp::min}}, x);
+  return apply(Min{{detail::normalize_axes(axes, x.shape(), "min"), keepdims, kernels::ReduceOp::min}}, x);
+}
+
+Var prod(const Var& x, const Axes& axes, bool keepdims) {
+  return apply(Prod{detail::normalize_axes(axes, x.shape(), "prod"), keepdims}, x);
+}
+
+Var logsumexp(const Var& x, const Axes& axes, bool keepdims) {
+  check<ShapeError>(x.numel() > 0, "logsumexp: cannot reduce an empty tensor; got {}", x.shape());
+  const Axes a = detail::normalize_axes(axes, x.shape(), "logsumexp");
+  // Shifting by the max keeps exp ≤ 1; a group that is all ±inf shifts by 0 so x − m stays defined.
+  const Tensor m = map(max(x.detach(), a, true).value(), [](auto v) { return std::isfinite(v) ? v : decltype(v)(0); });
+  const Var y = log(sum(exp(x - Var(m)), a, true)) + Var(m);
+  return keepdims ? y : reshape(y, detail::reduced_shape(x.shape(), a, false));
+}
+
+Var var(const Var& x, const Axes& axes, bool keepdims, int64_t ddof) {
+  const Axes a = detail::normalize_axes(axes, x.shape(), "var");
+  int64_t n = 1;
+  for (int64_t i : a) n *= x.shape()[i];
+  check<ValueError>(ddof >= 0 && n - ddof > 0, "var: ddof {} leaves no degrees of freedom for {} elements; got {}",
+                    ddof, n, x.shape());
+  const Var d = x - mean(x, a, true);
+  return sum(d * d, a, keepdims) / static_cast<double>(n - ddof);
 }
 
 Var sum_to(const Var& g, const Shape& shape, std::string_view op) {

@@ -31,7 +31,7 @@ Var sum_to(const Var& g, const Shape& shape, std::string_view op);
 // Tensor-level helpers for ops and kernels built on reductions.
 namespace detail {
 /// Sorted, de-duplicated, normalized axes (all axes when empty).
-Axes normalize_axes(const Axes& axes, int64_t rank, std::string_view op);
+Axes normalize_axes(const Axes& axes, const Shape& shape, std::string_view op);
 /// x's shape with the reduced axes kept as 1 (keepdims) or dropped.
 Shape reduced_shape(const Shape& shape, const Axes& axes, bool keepdims);
 }  // namespace detail

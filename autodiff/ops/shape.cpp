@@ -1,7 +1,11 @@
 #include "autodiff/ops/shape.hpp"
 
+#include <algorithm>
+
+#include "autodiff/kernels/elementwise.hpp"
 #include "autodiff/op.hpp"
 #include "autodiff/ops/reduce.hpp"
+#include "autodiff/tensor_map.hpp"
 
 namespace autodiff {
 namespace {
@@ -32,7 +36,94 @@ struct Permute {
   }
 };
 
+// Each input is copied into its slab of the output; the VJP hands each input its slab of g.
+struct Concat {
+  static constexpr std::string_view name = "concat";
+  int64_t axis;
+  Tensor forward(std::span<const Tensor> xs) {
+    Shape shape = xs[0].shape();
+    shape[axis] = 0;
+    for (const Tensor& x : xs) shape[axis] += x.size(axis);
+    Tensor out = Tensor::empty(shape, xs[0].dtype());
+    int64_t at = 0;
+    for (const Tensor& x : xs) {
+      detail::copy_into(out.slice(axis, at, at + x.size(axis)), x);
+      at += x.size(axis);
+    }
+    return out;
+  }
+  Grads backward(const Ctx& c, const Var& g) const {
+    Grads out;
+    int64_t at = 0;
+    for (size_t i = 0; i < c.inputs.size(); ++i) {
+      const int64_t n = c.inputs[i].size(axis);
+      out.push_back(c.needs(i) ? slice(g, axis, at, at + n) : Var());
+      at += n;
+    }
+    return out;
+  }
+};
+
+using Pads = std::vector<std::pair<int64_t, int64_t>>;
+
+// x's place inside a padded tensor or gradient t: the interior slice on every padded axis.
+template <class T>
+T interior(T t, const Pads& pads, const Shape& x_shape) {
+  for (size_t i = 0; i < pads.size(); ++i) {
+    const auto a = static_cast<int64_t>(i);
+    const int64_t b = pads[i].first, e = b + x_shape[a];
+    if (pads[i].first == 0 && pads[i].second == 0) continue;
+    if constexpr (std::is_same_v<T, Tensor>)
+      t = t.slice(a, b, e);
+    else
+      t = slice(t, a, b, e);
+  }
+  return t;
+}
+
+struct Pad {
+  static constexpr std::string_view name = "pad";
+  Pads pads;
+  double value;
+  Tensor forward(const Tensor& x) {
+    Shape shape = x.shape();
+    for (size_t i = 0; i < pads.size(); ++i) shape[static_cast<int64_t>(i)] += pads[i].first + pads[i].second;
+    Tensor out = full(shape, value, x.dtype());
+    detail::copy_into(interior(out, pads, x.shape()), x);
+    return out;
+  }
+  Grads backward(const Ctx& c, const Var& g) const { return {interior(g, pads, c.inputs[0].shape())}; }
+};
+
 }  // namespace
+
+namespace detail {
+void copy_into(const Tensor& dst, const Tensor& src) {
+  check_same_dtype("copy_into", dst, src);
+  if (dst.numel() == 0) return;
+  const Shape from = broadcast_strides(src, dst.shape(), "copy_into");
+  kernels::Layout<2> l;
+  l.rank = static_cast<int>(dst.rank());
+  for (int i = 0; i < l.rank; ++i) {
+    l.shape[i] = dst.shape()[i];
+    l.strides[0][i] = dst.strides()[i];
+    l.strides[1][i] = from[i];
+  }
+  l.coalesce();
+  const int64_t inner = l.rank == 0 ? 1 : l.shape[l.rank - 1];
+  dispatch(dst.dtype(), [&]<class T>(T) {
+    T* out = dst.data<T>();
+    const T* in = src.data<T>();
+    using Offsets = std::array<int64_t, 2>;
+    kernels::parallel_for(l.numel() / inner, std::max<int64_t>(1, kernels::kElementwiseGrain / inner),
+                          [&](int64_t r0, int64_t r1) {
+                            kernels::for_rows(l, r0, r1, [&](const Offsets& o, int64_t n, const Offsets& s) {
+                              for (int64_t i = 0; i < n; ++i) out[o[0] + i * s[0]] = in[o[1] + i * s[1]];
+                            });
+                          });
+  });
+}
+}  // namespace detail
 
 Var reshape(const Var& x, const Shape& shape) {
   if (x.shape() == shape) return x;
@@ -74,5 +165,69 @@ Var flatten(const Var& x, int64_t start_axis) {
 
 Var squeeze(const Var& x, int64_t axis) { return reshape(x, x.value().squeeze(axis).shape()); }
 Var unsqueeze(const Var& x, int64_t axis) { return reshape(x, x.value().unsqueeze(axis).shape()); }
+
+}  // namespace autodiff
+
+namespace autodiff {
+
+Var concat(const std::vector<Var>& inputs, int64_t axis) {
+  check<ValueError>(!inputs.empty(), "concat: no inputs to join");
+  const Shape& first = inputs[0].shape();
+  const int64_t a = detail::normalize_axes({axis}, first, "concat")[0];
+  for (const Var& x : inputs) {
+    check_same_dtype("concat", inputs[0].value(), x.value());
+    Shape s = x.shape();
+    if (s.rank() == first.rank()) s[a] = first[a];
+    check<ShapeError>(s == first, "concat: shapes must match except on axis {}; got {} and {}", a, first, x.shape());
+  }
+  if (inputs.size() == 1) return inputs[0];
+  return apply_n(Concat{a}, inputs);
+}
+
+Var stack(const std::vector<Var>& inputs, int64_t axis) {
+  check<ValueError>(!inputs.empty(), "stack: no inputs to stack");
+  const Shape& first = inputs[0].shape();
+  const int64_t rank = first.rank() + 1;
+  check<IndexError>(axis >= -rank && axis < rank, "stack: axis {} is out of range for stacking shape {}", axis,
+                    first);
+  std::vector<Var> parts;
+  for (const Var& x : inputs) {
+    check<ShapeError>(x.shape() == first, "stack: shapes must be equal; got {} and {}", first, x.shape());
+    parts.push_back(unsqueeze(x, axis < 0 ? axis + rank : axis));
+  }
+  return concat(parts, axis);
+}
+
+std::vector<Var> split(const Var& x, const std::vector<int64_t>& sizes, int64_t axis) {
+  const int64_t a = detail::normalize_axes({axis}, x.shape(), "split")[0];
+  int64_t total = 0;
+  for (int64_t s : sizes) {
+    check<ValueError>(s >= 0, "split: negative size {} in [{}]; got {}", s, fmt::join(sizes, ", "), x.shape());
+    total += s;
+  }
+  check<ShapeError>(total == x.shape()[a], "split: sizes [{}] sum to {}, not the extent {} of axis {}; got {}",
+                    fmt::join(sizes, ", "), total, x.shape()[a], a, x.shape());
+  std::vector<Var> out;
+  int64_t at = 0;
+  for (int64_t s : sizes) {
+    out.push_back(slice(x, a, at, at + s));
+    at += s;
+  }
+  return out;
+}
+
+Var pad(const Var& x, const std::vector<std::pair<int64_t, int64_t>>& pads, double value) {
+  check<ShapeError>(static_cast<int64_t>(pads.size()) <= x.rank(), "pad: {} pads for a tensor of shape {}",
+                    pads.size(), x.shape());
+  bool any = false;
+  for (size_t i = 0; i < pads.size(); ++i) {
+    check<ValueError>(pads[i].first >= 0 && pads[i].second >= 0,
+                      "pad: negative padding ({}, {}) on axis {}; got {}", pads[i].first, pads[i].second, i,
+                      x.shape());
+    any = any || pads[i].first > 0 || pads[i].second > 0;
+  }
+  if (!any) return x;
+  return apply(Pad{pads, value}, x);
+}
 
 }  // namespace autodiff

@@ -85,3 +85,12 @@ BOOST_AUTO_TEST_CASE(dtype_mixing_is_a_value_error) {
   BOOST_CHECK_EXCEPTION(a + b, ValueError,
                         [](const Error& e) { return message_has(e, "add: dtypes differ; got float32 [2] and float64 [2]"); });
 }
+
+BOOST_AUTO_TEST_CASE(gradient_of_a_leaf_with_respect_to_itself_is_the_seed) {
+  TapeScope scope;
+  Var x(Tensor::from({1.0, 2.0}, {2}, DType::f64), true), other(ones({2}, DType::f64), true);
+  const Var seed(Tensor::from({3.0, 4.0}, {2}, DType::f64));
+  const auto g = grad(x, {x, other}, {.seed = seed});
+  BOOST_TEST(g[0].value().to_vector() == seed.value().to_vector(), boost::test_tools::per_element());
+  BOOST_TEST(g[1].value().to_vector() == std::vector<double>(2, 0.0), boost::test_tools::per_element());
+}

@@ -1,0 +1,241 @@
+// Indexing ops of the shape family (declared in shape.hpp): slice, index_select
+// and gather, each paired with the scatter op that is its VJP and whose own
+// VJP is the forward op again, so gradients of gradients stay exact.
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "autodiff/kernels/elementwise.hpp"
+#include "autodiff/op.hpp"
+#include "autodiff/ops/reduce.hpp"
+#include "autodiff/ops/shape.hpp"
+
+namespace autodiff {
+namespace {
+
+using Indices = std::shared_ptr<const std::vector<int64_t>>;
+
+// A contiguous tensor seen as [outer, n, inner] around `axis`.
+struct Blocks {
+  int64_t outer = 1, n = 1, inner = 1;
+  Blocks(const Shape& s, int64_t axis) : n(s[axis]) {
+    for (int64_t i = 0; i < axis; ++i) outer *= s[i];
+    for (int64_t i = axis + 1; i < s.rank(); ++i) inner *= s[i];
+  }
+};
+
+// Runs body(o, i0, i1) over the (outer, inner) plane in parallel chunks. Each output
+// element is owned by one chunk, and a body that walks k in order inside sums
+// repeated indices in the same order for any thread count.
+template <class Body>
+void for_planes(int64_t outer, int64_t inner, int64_t work_per_element, Body body) {
+  const int64_t grain = std::max<int64_t>(1, kernels::kElementwiseGrain / std::max<int64_t>(work_per_element, 1));
+  kernels::parallel_for(outer * inner, grain, [&](int64_t b, int64_t e) {
+    while (b < e) {
+      const int64_t o = b / inner, i0 = b % inner, i1 = std::min(inner, i0 + (e - b));
+      body(o, i0, i1);
+      b += i1 - i0;
+    }
+  });
+}
+
+// A strided view of x; start and stop are already clamped to [0, n].
+struct Slice {
+  static constexpr std::string_view name = "slice";
+  int64_t axis, start, stop, step;
+  Tensor forward(const Tensor& x) { return x.slice(axis, start, stop, step); }
+  Grads backward(const Ctx& c, const Var& g) const;
+};
+
+// g placed at [start:stop:step] along axis in zeros of the sliced input's shape.
+struct SliceScatter {
+  static constexpr std::string_view name = "slice_scatter";
+  Shape shape;
+  Slice at;
+  Tensor forward(const Tensor& g) {
+    Tensor out = zeros(shape, g.dtype());
+    detail::copy_into(out.slice(at.axis, at.start, at.stop, at.step), g);
+    return out;
+  }
+  Grads backward(const Ctx&, const Var& g) const { return {apply(at, g)}; }
+};
+
+Grads Slice::backward(const Ctx& c, const Var& g) const { return {apply(SliceScatter{c.inputs[0].shape(), *this}, g)}; }
+
+Tensor select_rows(const Tensor& x, int64_t axis, const std::vector<int64_t>& idx) {
+  Shape shape = x.shape();
+  shape[axis] = static_cast<int64_t>(idx.size());
+  Tensor out = Tensor::empty(shape, x.dtype());
+  const Tensor xc = x.contiguous();
+  const Blocks b(x.shape(), axis);
+  const auto k_count = static_cast<int64_t>(idx.size());
+  dispatch(x.dtype(), [&]<class T>(T) {
+    const T* src = xc.data<T>();
+    T* dst = out.data<T>();
+    const int64_t grain = std::max<int64_t>(1, kernels::kElementwiseGrain / std::max<int64_t>(b.inner, 1));
+    kernels::parallel_for(b.outer * k_count, grain, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const int64_t o = r / k_count, k = r % k_count;
+        std::copy_n(src + (o * b.n + idx[static_cast<size_t>(k)]) * b.inner, b.inner, dst + r * b.inner);
+      }
+    });
+  });
+  return out;
+}
+
+// out[.., idx[k], ..] += g[.., k, ..] into zeros of `shape`; repeated indices accumulate in k order.
+Tensor add_rows(const Tensor& g, const Shape& shape, int64_t axis, const std::vector<int64_t>& idx) {
+  Tensor out = zeros(shape, g.dtype());
+  const Tensor gc = g.contiguous();
+  const Blocks b(shape, axis);
+  const auto k_count = static_cast<int64_t>(idx.size());
+  dispatch(g.dtype(), [&]<class T>(T) {
+    const T* src = gc.data<T>();
+    T* dst = out.data<T>();
+    for_planes(b.outer, b.inner, k_count, [&](int64_t o, int64_t i0, int64_t i1) {
+      for (int64_t k = 0; k < k_count; ++k) {
+        const T* from = src + (o * k_count + k) * b.inner;
+        T* to = dst + (o * b.n + idx[static_cast<size_t>(k)]) * b.inner;
+        for (int64_t i = i0; i < i1; ++i) to[i] += from[i];
+      }
+    });
+  });
+  return out;
+}
+
+struct IndexSelect {
+  static constexpr std::string_view name = "index_select";
+  int64_t axis;
+  Indices idx;
+  Tensor forward(const Tensor& x) { return select_rows(x, axis, *idx); }
+  Grads backward(const Ctx& c, const Var& g) const;
+};
+
+struct IndexAdd {
+  static constexpr std::string_view name = "index_add";
+  Shape shape;
+  IndexSelect at;
+  Tensor forward(const Tensor& g) { return add_rows(g, shape, at.axis, *at.idx); }
+  Grads backward(const Ctx&, const Var& g) const { return {apply(at, g)}; }
+};
+
+Grads IndexSelect::backward(const Ctx& c, const Var& g) const {
+  return {apply(IndexAdd{c.inputs[0].shape(), *this}, g)};
+}
+
+// y[o, k, i] = x[o, idx[o, k, i], i], with x viewed at index's extents off the axis
+// (torch.gather lets index be smaller there).
+Tensor gather_rows(const Tensor& x, int64_t axis, const Shape& index_shape, const std::vector<int64_t>& idx) {
+  Tensor xv = x;
+  for (int64_t d = 0; d < x.rank(); ++d)
+    if (d != axis) xv = xv.slice(d, 0, index_shape[d]);
+  xv = xv.contiguous();
+  Tensor out = Tensor::empty(index_shape, x.dtype());
+  const Blocks bx(xv.shape(), axis), bi(index_shape, axis);
+  dispatch(x.dtype(), [&]<class T>(T) {
+    const T* src = xv.data<T>();
+    T* dst = out.data<T>();
+    for_planes(bi.outer, bi.inner, bi.n, [&](int64_t o, int64_t i0, int64_t i1) {
+      for (int64_t k = 0; k < bi.n; ++k)
+        for (int64_t i = i0, p = (o * bi.n + k) * bi.inner + i0; i < i1; ++i, ++p)
+          dst[p] = src[(o * bx.n + idx[static_cast<size_t>(p)]) * bx.inner + i];
+    });
+  });
+  return out;
+}
+
+// out[o, idx[o, k, i], i] += g[o, k, i] into zeros of x's shape; repeats accumulate in k order.
+Tensor scatter_rows(const Tensor& g, const Shape& x_shape, int64_t axis, const std::vector<int64_t>& idx) {
+  Shape sub = x_shape;
+  for (int64_t d = 0; d < sub.rank(); ++d)
+    if (d != axis) sub[d] = g.shape()[d];
+  Tensor out = zeros(sub, g.dtype());
+  const Tensor gc = g.contiguous();
+  const Blocks bx(sub, axis), bi(g.shape(), axis);
+  dispatch(g.dtype(), [&]<class T>(T) {
+    const T* src = gc.data<T>();
+    T* dst = out.data<T>();
+    for_planes(bi.outer, bi.inner, bi.n, [&](int64_t o, int64_t i0, int64_t i1) {
+      for (int64_t k = 0; k < bi.n; ++k)
+        for (int64_t i = i0, p = (o * bi.n + k) * bi.inner + i0; i < i1; ++i, ++p)
+          dst[(o * bx.n + idx[static_cast<size_t>(p)]) * bx.inner + i] += src[p];
+    });
+  });
+  if (sub == x_shape) return out;
+  Tensor whole = zeros(x_shape, g.dtype());
+  Tensor view = whole;
+  for (int64_t d = 0; d < sub.rank(); ++d) view = view.slice(d, 0, sub[d]);
+  detail::copy_into(view, out);
+  return whole;
+}
+
+struct Gather {
+  static constexpr std::string_view name = "gather";
+  int64_t axis;
+  Shape index_shape;
+  Indices idx;
+  Tensor forward(const Tensor& x) { return gather_rows(x, axis, index_shape, *idx); }
+  Grads backward(const Ctx& c, const Var& g) const;
+};
+
+struct ScatterAdd {
+  static constexpr std::string_view name = "scatter_add";
+  Shape shape;
+  Gather at;
+  Tensor forward(const Tensor& g) { return scatter_rows(g, shape, at.axis, *at.idx); }
+  Grads backward(const Ctx&, const Var& g) const { return {apply(at, g)}; }
+};
+
+Grads Gather::backward(const Ctx& c, const Var& g) const { return {apply(ScatterAdd{c.inputs[0].shape(), *this}, g)}; }
+
+// The index tensor's values as integers, each checked to be whole and in range.
+std::vector<int64_t> gather_indices(const Shape& x, int64_t axis, const Tensor& index) {
+  check<ShapeError>(index.rank() == x.rank(), "gather: index must have x's rank; got x {} and index {}", x,
+                    index.shape());
+  for (int64_t d = 0; d < x.rank(); ++d)
+    check<ShapeError>(d == axis || index.shape()[d] <= x[d],
+                      "gather: index extent {} exceeds x's {} on axis {}; got x {} and index {}", index.shape()[d],
+                      x[d], d, x, index.shape());
+  const std::vector<double> values = index.to_vector();
+  std::vector<int64_t> out(values.size());
+  for (size_t p = 0; p < values.size(); ++p) {
+    const double v = values[p];
+    check<ValueError>(std::isfinite(v) && std::floor(v) == v,
+                      "gather: index holds the non-integer {} at flat position {}; got x {} and index {}", v, p, x,
+                      index.shape());
+    check<IndexError>(v >= 0 && v < static_cast<double>(x[axis]),
+                      "gather: index {} at flat position {} is out of range for axis {}; got x {} and index {}", v, p,
+                      axis, x, index.shape());
+    out[p] = static_cast<int64_t>(v);
+  }
+  return out;
+}
+
+}  // namespace
+
+Var gather(const Var& x, int64_t axis, const Tensor& index) {
+  const int64_t a = detail::normalize_axes({axis}, x.shape(), "gather")[0];
+  auto idx = std::make_shared<const std::vector<int64_t>>(gather_indices(x.shape(), a, index));
+  return apply(Gather{a, index.shape(), std::move(idx)}, x);
+}
+
+Var slice(const Var& x, int64_t axis, int64_t start, int64_t stop, int64_t step) {
+  const int64_t a = detail::normalize_axes({axis}, x.shape(), "slice")[0];
+  check<ValueError>(step > 0, "slice: step must be positive; got step {} for shape {}", step, x.shape());
+  // Python's rules: negative bounds count from the end, then both clamp to [0, n].
+  const int64_t n = x.shape()[a];
+  const auto clamp = [n](int64_t i) { return std::clamp<int64_t>(i < 0 ? i + n : i, 0, n); };
+  const int64_t s = clamp(start), e = std::max(clamp(stop), s);
+  if (s == 0 && e == n && step == 1) return x;
+  return apply(Slice{a, s, e, step}, x);
+}
+
+Var index_select(const Var& x, int64_t axis, const std::vector<int64_t>& indices) {
+  const int64_t a = detail::normalize_axes({axis}, x.shape(), "index_select")[0];
+  for (int64_t i : indices)
+    check<IndexError>(i >= 0 && i < x.shape()[a], "index_select: index {} is out of range for axis {} of shape {}", i,
+                      a, x.shape());
+  return apply(IndexSelect{a, std::make_shared<const std::vector<int64_t>>(indices)}, x);
+}
+
+}  // namespace autodiff
