@@ -1,0 +1,56 @@
+#pragma once
+// Metrics: averaged over the samples of an epoch. Each returns the sum over the
+// batch (not the mean), so batches of different sizes average correctly: the
+// caller divides the epoch's total by its sample count. Computed on values, no tape.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "autodiff/autodiff.hpp"
+
+namespace nn {
+
+using autodiff::Tensor;
+
+/// Sum over the batch of a per-sample score, from (y_true, y_pred) values.
+using MetricFn = std::function<double(const Tensor& y_true, const Tensor& y_pred)>;
+
+/// A named metric: Metric("accuracy") or Metric("my_metric", fn).
+class Metric {
+ public:
+  /// Looks up a built-in by Keras name; unknown → ValueError listing the known ones.
+  Metric(const char* name);         // NOLINT: Keras-style metrics {"accuracy"}
+  Metric(const std::string& name);  // NOLINT
+  Metric(std::string name, MetricFn fn) : fn_(std::move(fn)), name_(std::move(name)) {}
+
+  double batch_sum(const Tensor& y_true, const Tensor& y_pred) const { return fn_(y_true, y_pred); }
+  const std::string& name() const { return name_; }
+
+ private:
+  MetricFn fn_;
+  std::string name_;
+};
+
+/// Every name Metric(name) accepts, sorted.
+std::vector<std::string> known_metrics();
+
+namespace metrics {
+/// Picks like Keras' "accuracy": binary for a [n,1] or [n] prediction, categorical for one-hot y_true, else sparse.
+double accuracy(const Tensor& y_true, const Tensor& y_pred);
+/// argmax(y_true) == argmax(y_pred) per row: [n,k] and [n,k].
+double categorical_accuracy(const Tensor& y_true, const Tensor& y_pred);
+/// y_true == argmax(y_pred) per row: labels [n] or [n,1] against [n,k].
+double sparse_categorical_accuracy(const Tensor& y_true, const Tensor& y_pred);
+/// Per sample, the fraction of elements with (y_pred > threshold) == y_true.
+double binary_accuracy(const Tensor& y_true, const Tensor& y_pred, double threshold = 0.5);
+/// Per sample, mean over the last axis of (y_pred − y_true)².
+double mse(const Tensor& y_true, const Tensor& y_pred);
+/// Per sample, mean over the last axis of |y_pred − y_true|.
+double mae(const Tensor& y_true, const Tensor& y_pred);
+/// 1 per sample whose true class (one-hot [n,k] or labels [n]/[n,1]) is among the k highest predictions.
+double top_k_accuracy(const Tensor& y_true, const Tensor& y_pred, int64_t k = 5);
+/// The top-k metric for a given k, named "top_k_accuracy" (k = 5) or "top_<k>_accuracy".
+Metric top_k_accuracy(int64_t k);
+}  // namespace metrics
+
+}  // namespace nn

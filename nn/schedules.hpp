@@ -1,0 +1,112 @@
+#pragma once
+// Learning-rate schedules (Keras semantics): the learning rate of step t, with
+// t counted from 0 for an optimizer's first update. ReduceLROnPlateau instead
+// reacts to a monitored value at each epoch's end.
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace nn {
+
+class Optimizer;
+
+class LearningRateSchedule {
+ public:
+  virtual ~LearningRateSchedule() = default;
+  /// The learning rate of step `step` (0-based).
+  virtual double lr(int64_t step) const = 0;
+  /// The Keras class name, e.g. "ExponentialDecay".
+  virtual std::string type() const = 0;
+};
+
+/// initial · factor^⌊step / step_size⌋ (PyTorch's StepLR).
+class StepDecay : public LearningRateSchedule {
+ public:
+  StepDecay(double initial, int64_t step_size, double factor = 0.1);
+  double lr(int64_t step) const override;
+  std::string type() const override { return "StepDecay"; }
+
+ private:
+  double initial_;
+  int64_t step_size_;
+  double factor_;
+};
+
+/// values[i] while boundaries[i−1] < step ≤ boundaries[i]; values has one more entry than boundaries (Keras' PiecewiseConstantDecay).
+class PiecewiseConstant : public LearningRateSchedule {
+ public:
+  PiecewiseConstant(std::vector<int64_t> boundaries, std::vector<double> values);
+  double lr(int64_t step) const override;
+  std::string type() const override { return "PiecewiseConstantDecay"; }
+
+ private:
+  std::vector<int64_t> boundaries_;
+  std::vector<double> values_;
+};
+
+/// initial · rate^(step / decay_steps), the exponent floored when staircase.
+class ExponentialDecay : public LearningRateSchedule {
+ public:
+  ExponentialDecay(double initial, int64_t decay_steps, double decay_rate, bool staircase = false);
+  double lr(int64_t step) const override;
+  std::string type() const override { return "ExponentialDecay"; }
+
+ private:
+  double initial_;
+  int64_t decay_steps_;
+  double decay_rate_;
+  bool staircase_;
+};
+
+/// initial · ((1 − α)·½(1 + cos(π·min(step, decay_steps)/decay_steps)) + α).
+class CosineDecay : public LearningRateSchedule {
+ public:
+  CosineDecay(double initial, int64_t decay_steps, double alpha = 0.0);
+  double lr(int64_t step) const override;
+  std::string type() const override { return "CosineDecay"; }
+
+ private:
+  double initial_;
+  int64_t decay_steps_;
+  double alpha_;
+};
+
+/// Keras' ReduceLROnPlateau settings (mode "auto": "max" when the monitor's name contains "acc", else "min").
+struct ReduceLROnPlateauOptions {
+  std::string monitor = "val_loss";
+  double factor = 0.1;
+  int patience = 10;
+  std::string mode = "auto";
+  double min_delta = 1e-4;
+  int cooldown = 0;
+  double min_lr = 0.0;
+};
+
+/// Multiplies the learning rate by `factor` after `patience` epochs without improvement, then waits `cooldown` epochs.
+class ReduceLROnPlateau {
+ public:
+  explicit ReduceLROnPlateau(ReduceLROnPlateauOptions options = {});
+  /// Feeds one epoch's monitored value; returns true when it lowered the optimizer's learning rate.
+  bool on_epoch_end(double monitored_value, Optimizer& optimizer);
+  /// Forgets the best value and the counters (Keras calls this at the start of training).
+  void reset();
+
+  const ReduceLROnPlateauOptions& options() const { return options_; }
+  /// True when lower is better.
+  bool minimizing() const { return minimize_; }
+  double best() const { return best_; }
+  int wait() const { return wait_; }
+  int cooldown_counter() const { return cooldown_counter_; }
+
+ private:
+  bool improved(double value) const;
+
+  ReduceLROnPlateauOptions options_;
+  bool minimize_ = true;
+  double best_ = std::numeric_limits<double>::infinity();
+  int wait_ = 0;
+  int cooldown_counter_ = 0;
+};
+
+}  // namespace nn
