@@ -1,5 +1,4 @@
 // GCC 12 at -O3 warns -Wrestrict inside Boost's data-test-case naming (a false positive, GCC bug 105651).
-#pragma GCC diagnostic ignored "-Wrestrict"
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 

@@ -1,0 +1,52 @@
+// The reference MLP on MNIST, line for line like its Keras original:
+//   Dense(500, input 784)+sigmoid, Dense(500)+sigmoid, Dense(10)+softmax; mse; SGD(0.1); accuracy.
+// It learns slowly on purpose (sigmoid + mse + plain SGD); the usual fixes are flags:
+//   --activation relu --loss categorical_crossentropy --optimizer adam
+#include <fmt/core.h>
+
+#include <iostream>
+
+#include "examples/common.hpp"
+#include "nn/layers.hpp"
+#include "nn/optimizers.hpp"
+
+using namespace nn;
+
+namespace {
+std::shared_ptr<Optimizer> make_optimizer(const std::string& name, const examples::Flags& flags) {
+  const auto lr = flags.optional("lr");
+  if (name == "sgd") return std::make_shared<SGD>(lr ? std::stod(*lr) : 0.1);
+  if (name == "adam") return std::make_shared<Adam>(lr ? std::stod(*lr) : 1e-3);
+  if (name == "adadelta") return std::make_shared<Adadelta>(lr ? std::stod(*lr) : 1.0);
+  throw std::invalid_argument("--optimizer must be sgd, adam or adadelta; got " + name);
+}
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const examples::Flags flags(argc, argv,
+                              {{"data", ""}, {"epochs", "20"}, {"batch-size", "128"}, {"threads", "0"}, {"seed", "0"},
+                               {"limit", "0"}, {"activation", "sigmoid"}, {"loss", "mse"}, {"optimizer", "sgd"},
+                               {"lr", ""}, {"fashion", "0"}});
+  autodiff::set_num_threads(static_cast<int>(flags.integer("threads")));
+  autodiff::manual_seed(static_cast<uint64_t>(flags.integer("seed")));
+  const auto data = examples::load(flags, flags.integer("fashion") != 0);
+  const std::string act = flags.str("activation");
+
+  Sequential model;
+  model.add(Dense(500, {.activation = act, .input_shape = Shape{784}}));
+  model.add(Dense(500, {.activation = act}));
+  model.add(Dense(10, {.activation = "softmax"}));
+  model.summary(std::cout);
+  model.compile(flags.str("loss"), make_optimizer(flags.str("optimizer"), flags), {"accuracy"});
+
+  const Tensor x_test = data::images(data.test, {784}), y_test = data::one_hot_labels(data.test);
+  model.fit(data::images(data.train, {784}), data::one_hot_labels(data.train),
+            {.batch_size = flags.integer("batch-size"), .epochs = static_cast<int>(flags.integer("epochs")),
+             .validation_data = std::pair{x_test, y_test}});
+  const auto logs = model.evaluate(x_test, y_test, 128);
+  fmt::print("Test loss: {:.4f}\nTest accuracy: {:.4f}\n", logs.at("loss"), logs.at("accuracy"));
+  return 0;
+} catch (const std::exception& e) {
+  fmt::print(stderr, "mnist_mlp: {}\n", e.what());
+  return 1;
+}

@@ -1,0 +1,17 @@
+#pragma once
+// The core layers and the Keras-like model API in one include.
+#include "nn/activations.hpp"
+#include "nn/callbacks.hpp"
+#include "nn/initializers.hpp"
+#include "nn/layers/activation.hpp"
+#include "nn/layers/batch_norm.hpp"
+#include "nn/layers/conv.hpp"
+#include "nn/layers/dense.hpp"
+#include "nn/layers/dropout.hpp"
+#include "nn/layers/embedding.hpp"
+#include "nn/layers/pooling.hpp"
+#include "nn/layers/recurrent.hpp"
+#include "nn/layers/reshape.hpp"
+#include "nn/model.hpp"
+#include "nn/progress.hpp"
+#include "nn/sequential.hpp"

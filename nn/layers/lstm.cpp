@@ -1,0 +1,51 @@
+#include "nn/layers/recurrent.hpp"
+
+#include "nn/initializers.hpp"
+
+namespace nn {
+
+using autodiff::matmul;
+using autodiff::sigmoid;
+using autodiff::tanh;
+
+LstmCell::LstmCell(Var kernel, Var recurrent_kernel, Var bias)
+    : kernel_(std::move(kernel)), recurrent_kernel_(std::move(recurrent_kernel)), bias_(std::move(bias)) {}
+
+// The four gates' W·x, U·h and b are computed with one matmul each over Keras' stacked kernel
+// [·, 4u] (order i, f, c, o) and then split: the same equations, two matmuls per step instead of eight.
+RnnState LstmCell::operator()(const Var& x, const RnnState& state) const {
+  const Var& h = state[0];
+  const Var& c = state[1];
+  const auto [z_i, z_f, z_c, z_o] = detail::split_gates<4>(matmul(x, kernel_) + matmul(h, recurrent_kernel_) + bias_);
+  const Var i = sigmoid(z_i);
+  const Var f = sigmoid(z_f);
+  const Var c_tilde = tanh(z_c);
+  const Var o = sigmoid(z_o);
+  const Var c_next = f * c + i * c_tilde;
+  const Var h_next = o * tanh(c_next);
+  return {h_next, c_next};
+}
+
+LSTM::LSTM(int64_t units, LstmOptions options)
+    : Recurrent({.type = "LSTM",
+                 .units = units,
+                 .gates = 4,
+                 .state_size = 2,
+                 .return_sequences = options.return_sequences,
+                 .kernel_initializer = std::move(options.kernel_initializer),
+                 .recurrent_initializer = std::move(options.recurrent_initializer),
+                 .bias_initializer = std::move(options.bias_initializer)},
+                std::move(options.input_shape)),
+      unit_forget_bias_(options.unit_forget_bias) {}
+
+Tensor LSTM::initial_bias(autodiff::Generator& gen) const {
+  Tensor bias = Recurrent::initial_bias(gen);
+  if (unit_forget_bias_) bias.slice(0, units_, 2 * units_).fill_(1.0);  // the f block of [i, f, c, o]
+  return bias;
+}
+
+RnnStep LSTM::step() const { return LstmCell(kernel_, recurrent_kernel_, bias_); }
+
+Var LSTM::forward(const Var& x, const Var& h0, const Var& c0) { return forward_with_state(x, {h0, c0}).output; }
+
+}  // namespace nn

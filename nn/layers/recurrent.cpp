@@ -1,0 +1,80 @@
+#include "nn/layers/recurrent.hpp"
+
+#include "nn/initializers.hpp"
+
+namespace nn {
+
+using autodiff::check;
+using autodiff::ShapeError;
+using autodiff::ValueError;
+
+RnnOutput unroll(const Var& x, RnnState state, const RnnStep& step, bool return_sequences) {
+  check<ShapeError>(x.rank() == 3 && x.size(1) > 0, "unroll: expected x [batch, time, features]; got {}", x.shape());
+  const int64_t batch = x.size(0), time = x.size(1), features = x.size(2);
+  std::vector<Var> outputs;
+  if (return_sequences) outputs.reserve(static_cast<size_t>(time));
+  // A loop, not recursion: each step's nodes follow the previous step's on the tape.
+  for (int64_t t = 0; t < time; ++t) {
+    const Var x_t = autodiff::reshape(autodiff::slice(x, 1, t, t + 1), Shape{batch, features});
+    state = step(x_t, state);
+    if (return_sequences) outputs.push_back(state[0]);
+  }
+  Var output = return_sequences ? autodiff::stack(outputs, 1) : state[0];
+  return {std::move(output), std::move(state)};
+}
+
+Recurrent::Recurrent(Config config, std::optional<Shape> input_shape)
+    : config_(std::move(config)), units_(config_.units), return_sequences_(config_.return_sequences) {
+  check<ValueError>(units_ > 0, "{}: units must be positive; got {}", config_.type, units_);
+  input_shape_ = std::move(input_shape);
+}
+
+Shape Recurrent::output_shape(const Shape& input_shape) const {
+  check<ShapeError>(input_shape.rank() == 2, "{}: expected input [time, features]; got {}", type(), input_shape);
+  check<ShapeError>(input_shape[1] > 0, "{}: input has no features; got {}", type(), input_shape);
+  if (built())
+    check<ShapeError>(input_shape[1] == kernel_.size(0), "{}: built for {} features; got input {}", type(),
+                      kernel_.size(0), input_shape);
+  if (return_sequences_) return Shape{input_shape[0], units_};
+  return Shape{units_};
+}
+
+void Recurrent::build(const Shape& input_shape, autodiff::Generator& gen) {
+  const int64_t features = input_shape[1], width = config_.gates * units_;
+  kernel_ = register_parameter("kernel", initialize(config_.kernel_initializer, {features, width}, gen, dtype()));
+  recurrent_kernel_ =
+      register_parameter("recurrent_kernel", initialize(config_.recurrent_initializer, {units_, width}, gen, dtype()));
+  bias_ = register_parameter("bias", initial_bias(gen));
+}
+
+Tensor Recurrent::initial_bias(autodiff::Generator& gen) const {
+  return initialize(config_.bias_initializer, {config_.gates * units_}, gen, dtype());
+}
+
+void Recurrent::check_input(const Var& x) const {
+  check<ShapeError>(x.rank() == 3, "{}: expected input [batch, time, features]; got {}", type(), x.shape());
+  check<ShapeError>(x.size(1) > 0, "{}: the time axis is empty; got {}", type(), x.shape());
+  (void)output_shape(Shape{x.size(1), x.size(2)});
+}
+
+Var Recurrent::forward(const Var& x) {
+  check_input(x);
+  RnnState zero_state;
+  for (int64_t i = 0; i < config_.state_size; ++i)
+    zero_state.emplace_back(autodiff::zeros(Shape{x.size(0), units_}, x.dtype()));
+  return forward_with_state(x, std::move(zero_state)).output;
+}
+
+RnnOutput Recurrent::forward_with_state(const Var& x, RnnState initial_state) {
+  check_input(x);
+  ensure_built(x);
+  check<ValueError>(int64_t(initial_state.size()) == config_.state_size, "{}: expected {} initial state tensors; got {}",
+                    type(), config_.state_size, initial_state.size());
+  const Shape expected{x.size(0), units_};
+  for (const Var& s : initial_state)
+    check<ShapeError>(s.defined() && s.shape() == expected, "{}: initial state must be {} for input {}; got {}", type(),
+                      expected, x.shape(), s.defined() ? s.shape() : Shape{});
+  return unroll(x, std::move(initial_state), step(), return_sequences_);
+}
+
+}  // namespace nn

@@ -1,0 +1,195 @@
+#pragma once
+// Recurrent layers: LSTM, GRU and SimpleRNN with Keras' semantics, parameter
+// names and layouts. Each layer is a cell (one time step written as its
+// equations, taking its weights as Vars) run over time by unroll(), a plain
+// loop: the tape records every step, so any length works without recursion.
+// The cells are public so their gradients can be checked with the weights as
+// inputs; the layers call the same cells with their registered parameters.
+#include <array>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nn/layer.hpp"
+
+namespace nn {
+
+/// What a recurrent layer carries between steps, each [batch, units]: {h, c} for LSTM, {h} otherwise.
+using RnnState = std::vector<Var>;
+/// One time step: x_t [batch, features] and the state → the next state (element 0 is the output h).
+using RnnStep = std::function<RnnState(const Var& x_t, const RnnState& state)>;
+
+struct RnnOutput {
+  /// The last h [batch, units], or every h [batch, time, units] with return_sequences.
+  Var output;
+  /// The state after the last step.
+  RnnState state;
+};
+
+/// Runs step over x [batch, time, features] from `state`, one loop iteration per time step.
+RnnOutput unroll(const Var& x, RnnState state, const RnnStep& step, bool return_sequences);
+
+/// LSTM step with Keras' weights, gates stacked i, f, c, o: kernel [in, 4u], recurrent_kernel [u, 4u], bias [4u].
+class LstmCell {
+ public:
+  LstmCell(Var kernel, Var recurrent_kernel, Var bias);
+  /// {h, c} → {h', c'}.
+  RnnState operator()(const Var& x, const RnnState& state) const;
+
+ private:
+  Var kernel_, recurrent_kernel_, bias_;
+};
+
+/// GRU step, Keras' reset_after form, gates stacked z, r, h: kernel [in, 3u], recurrent_kernel [u, 3u],
+/// bias [2, 3u] (row 0 for the input, row 1 for the recurrent projection).
+class GruCell {
+ public:
+  GruCell(Var kernel, Var recurrent_kernel, const Var& bias);
+  /// {h} → {h'}.
+  RnnState operator()(const Var& x, const RnnState& state) const;
+
+ private:
+  Var kernel_, recurrent_kernel_, input_bias_, recurrent_bias_;
+};
+
+/// SimpleRNN step: h' = activation(x·kernel + h·recurrent_kernel + bias); kernel [in, u], recurrent_kernel [u, u].
+class SimpleRnnCell {
+ public:
+  SimpleRnnCell(Var kernel, Var recurrent_kernel, Var bias, const std::string& activation = "tanh");
+  /// {h} → {h'}.
+  RnnState operator()(const Var& x, const RnnState& state) const;
+
+ private:
+  Var kernel_, recurrent_kernel_, bias_;
+  std::function<Var(const Var&)> activation_;
+};
+
+/// What the three layers share: shapes [time, features] → [units] or [time, units], kernels, the loop.
+class Recurrent : public Layer {
+ public:
+  Shape output_shape(const Shape& input_shape) const override;
+  void build(const Shape& input_shape, autodiff::Generator& gen) override;
+  /// x [batch, time, features] from a zero state.
+  Var forward(const Var& x) override;
+  /// x from a given initial state (each [batch, units]); returns the output and the final state.
+  RnnOutput forward_with_state(const Var& x, RnnState initial_state);
+  int64_t units() const { return units_; }
+  bool return_sequences() const { return return_sequences_; }
+  /// [features, gates·units]; undefined before build.
+  const Var& kernel() const { return kernel_; }
+  /// [units, gates·units]; undefined before build.
+  const Var& recurrent_kernel() const { return recurrent_kernel_; }
+  /// [gates·units] ([2, 3·units] for GRU); undefined before build.
+  const Var& bias() const { return bias_; }
+
+ protected:
+  struct Config {
+    std::string type;  // for errors raised before the object is complete
+    int64_t units;
+    int64_t gates;
+    int64_t state_size;
+    bool return_sequences;
+    std::string kernel_initializer, recurrent_initializer, bias_initializer;
+  };
+  Recurrent(Config config, std::optional<Shape> input_shape);
+  /// The initial bias value; the default draws bias_initializer for [gates·units].
+  virtual Tensor initial_bias(autodiff::Generator& gen) const;
+  /// The cell over the current parameters.
+  virtual RnnStep step() const = 0;
+
+  Config config_;
+  int64_t units_;
+  bool return_sequences_;
+  Var kernel_, recurrent_kernel_, bias_;
+
+ private:
+  void check_input(const Var& x) const;
+};
+
+struct LstmOptions {
+  bool return_sequences = false;
+  std::string kernel_initializer = "glorot_uniform";
+  std::string recurrent_initializer = "orthogonal";
+  std::string bias_initializer = "zeros";
+  /// Starts the forget gate's bias at 1 (Keras' default) so early training keeps the cell state.
+  bool unit_forget_bias = true;
+  std::optional<Shape> input_shape{};
+};
+
+/// Keras LSTM: [time, features] → [units] (or [time, units] with return_sequences).
+class LSTM : public Recurrent {
+ public:
+  explicit LSTM(int64_t units, LstmOptions options = {});
+  std::string type() const override { return "LSTM"; }
+  using Recurrent::forward;
+  /// x from the initial state (h0, c0), each [batch, units].
+  Var forward(const Var& x, const Var& h0, const Var& c0);
+
+ protected:
+  Tensor initial_bias(autodiff::Generator& gen) const override;
+  RnnStep step() const override;
+
+ private:
+  bool unit_forget_bias_;
+};
+
+struct GruOptions {
+  bool return_sequences = false;
+  std::string kernel_initializer = "glorot_uniform";
+  std::string recurrent_initializer = "orthogonal";
+  std::string bias_initializer = "zeros";
+  std::optional<Shape> input_shape{};
+};
+
+/// Keras GRU (reset_after = true, its default): [time, features] → [units] or [time, units].
+class GRU : public Recurrent {
+ public:
+  explicit GRU(int64_t units, GruOptions options = {});
+  std::string type() const override { return "GRU"; }
+  using Recurrent::forward;
+  /// x from the initial state h0 [batch, units].
+  Var forward(const Var& x, const Var& h0);
+
+ protected:
+  Tensor initial_bias(autodiff::Generator& gen) const override;
+  RnnStep step() const override;
+};
+
+struct SimpleRnnOptions {
+  std::string activation = "tanh";
+  bool return_sequences = false;
+  std::string kernel_initializer = "glorot_uniform";
+  std::string recurrent_initializer = "orthogonal";
+  std::string bias_initializer = "zeros";
+  std::optional<Shape> input_shape{};
+};
+
+/// Keras SimpleRNN: h' = activation(x·W + h·U + b); [time, features] → [units] or [time, units].
+class SimpleRNN : public Recurrent {
+ public:
+  explicit SimpleRNN(int64_t units, SimpleRnnOptions options = {});
+  std::string type() const override { return "SimpleRNN"; }
+  using Recurrent::forward;
+  /// x from the initial state h0 [batch, units].
+  Var forward(const Var& x, const Var& h0);
+
+ protected:
+  RnnStep step() const override;
+
+ private:
+  std::string activation_;
+};
+
+namespace detail {
+/// z [batch, n·u] cut into n gate pre-activations [batch, u], in the kernel's stacking order.
+template <size_t N>
+std::array<Var, N> split_gates(const Var& z) {
+  const std::vector<Var> parts = autodiff::split(z, std::vector<int64_t>(N, z.size(-1) / int64_t(N)), -1);
+  std::array<Var, N> gates;
+  for (size_t i = 0; i < N; ++i) gates[i] = parts[i];
+  return gates;
+}
+}  // namespace detail
+
+}  // namespace nn

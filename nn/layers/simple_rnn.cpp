@@ -1,0 +1,36 @@
+#include "nn/layers/recurrent.hpp"
+
+#include "nn/activations.hpp"
+
+namespace nn {
+
+SimpleRnnCell::SimpleRnnCell(Var kernel, Var recurrent_kernel, Var bias, const std::string& activation)
+    : kernel_(std::move(kernel)),
+      recurrent_kernel_(std::move(recurrent_kernel)),
+      bias_(std::move(bias)),
+      activation_(nn::activation(activation)) {}
+
+RnnState SimpleRnnCell::operator()(const Var& x, const RnnState& state) const {
+  const Var& h = state[0];
+  return {activation_(autodiff::matmul(x, kernel_) + autodiff::matmul(h, recurrent_kernel_) + bias_)};
+}
+
+SimpleRNN::SimpleRNN(int64_t units, SimpleRnnOptions options)
+    : Recurrent({.type = "SimpleRNN",
+                 .units = units,
+                 .gates = 1,
+                 .state_size = 1,
+                 .return_sequences = options.return_sequences,
+                 .kernel_initializer = std::move(options.kernel_initializer),
+                 .recurrent_initializer = std::move(options.recurrent_initializer),
+                 .bias_initializer = std::move(options.bias_initializer)},
+                std::move(options.input_shape)),
+      activation_(std::move(options.activation)) {
+  (void)nn::activation(activation_);  // an unknown name fails here, not at the first forward
+}
+
+RnnStep SimpleRNN::step() const { return SimpleRnnCell(kernel_, recurrent_kernel_, bias_, activation_); }
+
+Var SimpleRNN::forward(const Var& x, const Var& h0) { return forward_with_state(x, {h0}).output; }
+
+}  // namespace nn

@@ -1,0 +1,113 @@
+#pragma once
+// Model: a Module plus Keras' compile/fit/evaluate/predict. Use it three ways:
+//   Sequential model{Dense(...), ...};          (the builder, nn/sequential.hpp)
+//   class Net : public nn::Model { Var forward(const Var& x) override; };   (subclassing)
+//   nn::Model model(std::make_shared<MyModule>());                          (wrapping any Module)
+// The wrapped module's parameters keep their own names (no prefix).
+#include <cstdint>
+#include <iosfwd>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "autodiff/random.hpp"
+#include "nn/callbacks.hpp"
+#include "nn/history.hpp"
+#include "nn/loss.hpp"
+#include "nn/metrics.hpp"
+#include "nn/module.hpp"
+#include "nn/optimizer.hpp"
+
+namespace nn {
+
+struct FitOptions {
+  int64_t batch_size = 32;
+  int epochs = 1;
+  /// Fraction of the samples, taken from the end before shuffling (as Keras), held out for validation.
+  double validation_split = 0.0;
+  /// Validation set (x, y); takes precedence over validation_split.
+  std::optional<std::pair<Tensor, Tensor>> validation_data{};
+  /// Reshuffle the training samples at each epoch.
+  bool shuffle = true;
+  std::vector<CallbackHandle> callbacks{};
+  /// 0 silent, 1 progress bar (one line per epoch when not a terminal), 2 one line per epoch.
+  int verbose = 1;
+  /// Seeds the shuffling; without one the model's generator draws it.
+  std::optional<uint64_t> seed{};
+  /// Where progress goes (std::cout when null).
+  std::ostream* output = nullptr;
+};
+
+class Model : public Module {
+ public:
+  /// Seeds its generator from autodiff::default_generator(), so manual_seed() before construction fixes the weights.
+  Model();
+  /// Wraps any Module; its parameters keep their names.
+  explicit Model(std::shared_ptr<Module> module);
+
+  /// The wrapped module's forward; subclasses override it.
+  Var forward(const Var& x) override;
+
+  /// Keras' compile: model.compile("mse", nn::SGD(0.1), {"accuracy"}).
+  void compile(Loss loss, std::shared_ptr<Optimizer> optimizer, std::vector<Metric> metrics = {});
+  template <class O>
+  requires std::derived_from<std::remove_cvref_t<O>, Optimizer>
+  void compile(Loss loss, O&& optimizer, std::vector<Metric> metrics = {}) {
+    compile(std::move(loss),
+            std::shared_ptr<Optimizer>(std::make_shared<std::remove_cvref_t<O>>(std::forward<O>(optimizer))),
+            std::move(metrics));
+  }
+  bool compiled() const { return optimizer_ != nullptr; }
+
+  /// Trains on x [n, ...] and y [n, ...]; returns the per-epoch logs.
+  History fit(const Tensor& x, const Tensor& y, const FitOptions& options = {});
+  /// One optimizer step on one batch; returns its loss and metrics (Keras' train_on_batch).
+  Logs train_on_batch(const Tensor& x, const Tensor& y);
+  /// Loss and metrics over x, y in eval mode without recording.
+  Logs evaluate(const Tensor& x, const Tensor& y, int64_t batch_size = 32);
+  /// The outputs for x [n, ...] in eval mode without recording: [n, ...].
+  Tensor predict(const Tensor& x, int64_t batch_size = 32);
+
+  /// Keras' summary table (layers, output shapes, parameter counts, totals).
+  virtual std::string summary() const;
+  void summary(std::ostream& os) const;
+  /// The name shown by summary() ("sequential" for Sequential, "model" otherwise).
+  virtual std::string model_name() const { return "model"; }
+
+  /// Creates the parameters for per-sample inputs of this shape and dtype (fit/predict call it on first use).
+  virtual void build(const Shape& input_shape, autodiff::DType dtype = autodiff::DType::f32);
+  bool model_built() const { return model_built_; }
+
+  Optimizer& optimizer() const;
+  const Loss& loss() const;
+  const std::vector<Metric>& metrics() const { return metrics_; }
+  autodiff::Generator& generator() { return gen_; }
+  /// Reseeds the generator that builds layers and shuffles.
+  void set_seed(uint64_t seed) { gen_.seed(seed); }
+
+  /// A callback sets this to end fit after the current batch.
+  bool stop_training = false;
+
+ protected:
+  void set_model_built() { model_built_ = true; }
+
+ private:
+  void prepare(const Tensor& x);
+  Logs run_epoch(const Tensor& x, const Tensor& y, const FitOptions& options, std::vector<CallbackHandle>& cbs,
+                 uint64_t shuffle_seed);
+  Logs train_batch(const Tensor& x, const Tensor& y);
+  Logs evaluate_quiet(const Tensor& x, const Tensor& y, int64_t batch_size);
+
+  std::shared_ptr<Module> module_;
+  std::optional<Loss> loss_{};
+  std::shared_ptr<Optimizer> optimizer_;
+  std::vector<Metric> metrics_;
+  bool params_registered_ = false;
+  bool model_built_ = false;
+  autodiff::Generator gen_;
+};
+
+}  // namespace nn

@@ -1,0 +1,262 @@
+// GCC 12 at -O3 warns -Wrestrict inside Boost's data-test-case naming (a false positive, GCC bug 105651).
+#include "nn/layers.hpp"
+
+#include <algorithm>
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+#include <cmath>
+#include <functional>
+#include <ostream>
+
+using autodiff::DType;
+using autodiff::Shape;
+using autodiff::Tensor;
+using autodiff::Var;
+namespace bdata = boost::unit_test::data;
+
+namespace {
+
+auto message_has(std::vector<std::string> fragments) {
+  return [fragments](const std::exception& e) {
+    const std::string what = e.what();
+    for (const auto& f : fragments)
+      if (what.find(f) == std::string::npos) {
+        BOOST_TEST_MESSAGE("missing '" << f << "' in: " << what);
+        return false;
+      }
+    return true;
+  };
+}
+
+std::vector<double> values(const Tensor& t) { return t.to_vector(); }
+
+nn::Sequential mlp() {
+  return nn::Sequential{nn::Dense(500, {.activation = "sigmoid", .input_shape = Shape{784}}),
+                        nn::Dense(500, {.activation = "sigmoid"}), nn::Dense(10, {.activation = "softmax"})};
+}
+
+nn::Sequential cnn() {
+  return nn::Sequential{
+      nn::Conv2D(10, {3, 3}, {.padding = "same", .activation = "relu", .input_shape = Shape{28, 28, 1}}),
+      nn::MaxPooling2D({2, 2}),
+      nn::Conv2D(10, {3, 3}, {.padding = "same", .activation = "relu"}),
+      nn::MaxPooling2D({2, 2}),
+      nn::Flatten(),
+      nn::Dense(200, {.activation = "relu"}),
+      nn::Dense(10, {.activation = "softmax"})};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(shapes)
+
+BOOST_AUTO_TEST_CASE(dense_maps_the_last_axis) {
+  nn::Dense d(10);
+  BOOST_TEST(d.output_shape({784}) == (Shape{10}));
+  BOOST_TEST(d.output_shape({5, 784}) == (Shape{5, 10}));
+}
+
+BOOST_AUTO_TEST_CASE(dense_forward_on_rank3_input_acts_on_last_axis) {
+  nn::Dense d(4);
+  const Var y = d(Var(autodiff::ones({2, 3, 5})));
+  BOOST_TEST(y.shape() == (Shape{2, 3, 4}));
+  BOOST_TEST(d.kernel().shape() == (Shape{5, 4}));
+}
+
+BOOST_AUTO_TEST_CASE(conv2d_output_shapes_follow_padding_strides_and_dilation) {
+  BOOST_TEST(nn::Conv2D(10, {3, 3}).output_shape({28, 28, 1}) == (Shape{26, 26, 10}));
+  BOOST_TEST(nn::Conv2D(10, {3, 3}, {.padding = "same"}).output_shape({28, 28, 1}) == (Shape{28, 28, 10}));
+  BOOST_TEST(nn::Conv2D(4, {3, 3}, {.strides = {2, 2}, .padding = "same"}).output_shape({7, 7, 1}) == (Shape{4, 4, 4}));
+  BOOST_TEST(nn::Conv2D(4, {3, 3}, {.dilation_rate = {2, 2}}).output_shape({28, 28, 1}) == (Shape{24, 24, 4}));
+}
+
+BOOST_AUTO_TEST_CASE(conv2d_forward_matches_output_shape) {
+  nn::Conv2D c(3, {3, 3}, {.strides = {2, 1}, .padding = "same"});
+  const Var y = c(Var(autodiff::ones({2, 7, 6, 2})));
+  BOOST_TEST(y.shape() == (Shape{2, 4, 6, 3}));
+}
+
+BOOST_AUTO_TEST_CASE(conv2d_rejects_inputs_not_of_rank_3) {
+  BOOST_CHECK_EXCEPTION((void)nn::Conv2D(10, {3, 3}).output_shape({784}), autodiff::ShapeError,
+                        message_has({"Conv2D", "rank 3", "[784]"}));
+}
+
+BOOST_AUTO_TEST_CASE(conv2d_rejects_a_kernel_larger_than_the_input) {
+  BOOST_CHECK_EXCEPTION((void)nn::Conv2D(1, {5, 5}).output_shape({3, 3, 1}), autodiff::ShapeError,
+                        message_has({"Conv2D", "[3, 3, 1]"}));
+}
+
+BOOST_AUTO_TEST_CASE(pooling_output_shapes) {
+  BOOST_TEST(nn::MaxPooling2D().output_shape({28, 28, 10}) == (Shape{14, 14, 10}));
+  BOOST_TEST(nn::MaxPooling2D({2, 2}).output_shape({27, 27, 3}) == (Shape{13, 13, 3}));
+  BOOST_TEST(nn::AveragePooling2D({2, 2}, {.padding = "same"}).output_shape({27, 27, 3}) == (Shape{14, 14, 3}));
+  BOOST_TEST(nn::MaxPooling2D({3, 3}, {.strides = {1, 1}}).output_shape({5, 5, 2}) == (Shape{3, 3, 2}));
+}
+
+BOOST_AUTO_TEST_CASE(pooling_forward_matches_output_shape) {
+  nn::MaxPooling2D p({2, 2});
+  BOOST_TEST(p(Var(autodiff::ones({1, 5, 4, 3}))).shape() == (Shape{1, 2, 2, 3}));
+}
+
+BOOST_AUTO_TEST_CASE(flatten_keeps_the_batch_axis) {
+  nn::Flatten f;
+  BOOST_TEST(f.output_shape({7, 7, 10}) == (Shape{490}));
+  BOOST_TEST(f(Var(autodiff::ones({2, 7, 7, 10}))).shape() == (Shape{2, 490}));
+}
+
+BOOST_AUTO_TEST_CASE(reshape_infers_one_extent) {
+  BOOST_TEST(nn::Reshape({-1, 4}).output_shape({2, 6}) == (Shape{3, 4}));
+  BOOST_CHECK_THROW((void)nn::Reshape({5, -1}).output_shape({2, 6}), autodiff::ShapeError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(models)
+
+BOOST_AUTO_TEST_CASE(mlp_has_keras_parameter_count) {
+  const nn::Sequential m = mlp();
+  BOOST_TEST(m.count_params() == 648010);
+  const std::string s = m.summary();
+  BOOST_TEST(s.find("Total params: 648,010") != std::string::npos);
+  BOOST_TEST(s.find("dense_1 (Dense)") != std::string::npos);
+  BOOST_TEST(s.find("(None, 500)") != std::string::npos);
+  BOOST_TEST(s.find("392500") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(cnn_has_keras_parameter_count) {
+  const nn::Sequential m = cnn();
+  BOOST_TEST(m.count_params() == 101220);
+  std::vector<int64_t> counts;
+  for (const auto& l : m.layers()) counts.push_back(l->count_params());
+  BOOST_TEST(counts == (std::vector<int64_t>{100, 0, 910, 0, 0, 98200, 2010}), boost::test_tools::per_element());
+  const std::string s = m.summary();
+  BOOST_TEST(s.find("Total params: 101,220") != std::string::npos);
+  BOOST_TEST(s.find("max_pooling2d_2 (MaxPooling2D)") != std::string::npos);
+  BOOST_TEST(s.find("(None, 7, 7, 10)") != std::string::npos);
+  BOOST_TEST(s.find("Non-trainable params: 0") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(parameters_are_named_after_their_layers) {
+  const nn::Sequential m = mlp();
+  const nn::NamedParams p = m.named_parameters();
+  BOOST_TEST(p.size() == 6u);
+  BOOST_TEST(p[0].first == "dense_1.kernel");
+  BOOST_TEST(p[5].first == "dense_3.bias");
+  BOOST_TEST(p[0].second.name() == "dense_1.kernel");
+  BOOST_TEST(p[0].second.shape() == (Shape{784, 500}));
+}
+
+BOOST_AUTO_TEST_CASE(shape_mismatch_names_both_layers_and_shapes) {
+  nn::Sequential m;
+  m.add(nn::Dense(10, {.input_shape = Shape{784}}));
+  BOOST_CHECK_EXCEPTION(m.add(nn::Conv2D(3, {3, 3})), autodiff::ShapeError,
+                        message_has({"'conv2d_1' (Conv2D)", "'dense_1' (Dense)", "[10]", "rank 3"}));
+}
+
+BOOST_AUTO_TEST_CASE(dense_takes_a_rank_3_per_sample_input) {
+  nn::Sequential m{nn::Conv2D(10, {3, 3}, {.input_shape = Shape{28, 28, 1}}), nn::Dense(5)};
+  BOOST_TEST(m.output_shape() == (Shape{26, 26, 5}));
+}
+
+BOOST_AUTO_TEST_CASE(snake_case_matches_keras) {
+  BOOST_TEST(nn::snake_case("Conv2D") == "conv2d");
+  BOOST_TEST(nn::snake_case("MaxPooling2D") == "max_pooling2d");
+  BOOST_TEST(nn::snake_case("BatchNormalization") == "batch_normalization");
+  BOOST_TEST(nn::snake_case("SimpleRNN") == "simple_rnn");
+  BOOST_TEST(nn::snake_case("LSTM") == "lstm");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(dropout)
+
+BOOST_AUTO_TEST_CASE(training_zeroes_about_rate_and_rescales_the_rest) {
+  nn::Dropout d(0.25, {.seed = 7});
+  const std::vector<double> v = values(d(Var(autodiff::ones({100, 100}))).value());
+  const auto zeros = std::count(v.begin(), v.end(), 0.0);
+  BOOST_TEST(std::abs(double(zeros) / 10000.0 - 0.25) < 0.02);
+  for (double x : v) BOOST_REQUIRE(x == 0.0 || std::abs(x - 1.0 / 0.75) < 1e-6);
+}
+
+BOOST_AUTO_TEST_CASE(eval_mode_is_the_identity) {
+  nn::Dropout d(0.5);
+  d.eval();
+  const Tensor x = autodiff::randn({10, 10});
+  BOOST_TEST(values(d(Var(x)).value()) == values(x), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(the_same_seed_gives_the_same_mask) {
+  nn::Dropout a(0.5, {.seed = 3}), b(0.5, {.seed = 3});
+  const Var x(autodiff::ones({4, 8}));
+  BOOST_TEST(values(a(x).value()) == values(b(x).value()), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(rate_outside_unit_interval_is_an_error) {
+  BOOST_CHECK_EXCEPTION(nn::Dropout(1.0), autodiff::ValueError, message_has({"Dropout", "rate"}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// One gradient-check row per layer: inputs and parameters, in float64, through functional_call.
+namespace {
+struct LayerRow {
+  std::string name;
+  std::function<std::shared_ptr<nn::Layer>()> make;
+  Shape input;  // with the batch axis
+};
+std::ostream& operator<<(std::ostream& os, const LayerRow& r) { return os << r.name; }
+
+template <class L>
+std::function<std::shared_ptr<nn::Layer>()> make(L layer) {
+  return [layer] { return std::make_shared<L>(layer); };
+}
+
+const std::vector<LayerRow> layer_rows = {
+    {"dense_linear", make(nn::Dense(3)), {4, 5}},
+    {"dense_tanh_bias_init", make(nn::Dense(3, {.activation = "tanh", .bias_initializer = "ones"})), {2, 4}},
+    {"dense_softmax", make(nn::Dense(4, {.activation = "softmax"})), {3, 2}},
+    {"dense_no_bias_rank3", make(nn::Dense(2, {.use_bias = false})), {2, 3, 4}},
+    {"conv2d_valid", make(nn::Conv2D(2, {3, 3})), {2, 5, 5, 3}},
+    {"conv2d_same_stride2_sigmoid",
+     make(nn::Conv2D(2, {3, 3}, {.strides = {2, 2}, .padding = "same", .activation = "sigmoid"})),
+     {1, 5, 6, 2}},
+    {"conv2d_dilated", make(nn::Conv2D(2, {2, 2}, {.dilation_rate = {2, 2}})), {1, 5, 5, 1}},
+    {"max_pooling2d", make(nn::MaxPooling2D({2, 2})), {2, 4, 4, 2}},
+    {"average_pooling2d_same", make(nn::AveragePooling2D({2, 2}, {.padding = "same"})), {1, 5, 5, 2}},
+    {"flatten", make(nn::Flatten()), {2, 3, 2, 2}},
+    {"reshape", make(nn::Reshape({4, -1})), {2, 2, 6}},
+    {"activation_sigmoid", make(nn::Activation("sigmoid")), {3, 4}},
+    {"activation_tanh", make(nn::Activation("tanh")), {3, 4}},
+    {"activation_softmax", make(nn::Activation("softmax")), {3, 4}},
+    {"activation_log_softmax", make(nn::Activation("log_softmax")), {3, 4}},
+    {"activation_elu", make(nn::Activation("elu")), {3, 4}},
+    {"activation_softplus", make(nn::Activation("softplus")), {3, 4}},
+    {"activation_swish", make(nn::Activation("swish")), {3, 4}},
+    {"activation_gelu", make(nn::Activation("gelu")), {3, 4}},
+    {"activation_selu", make(nn::Activation("selu")), {3, 4}},
+};
+}  // namespace
+
+BOOST_DATA_TEST_CASE(layer_gradients_match_finite_differences, bdata::make(layer_rows), row) {
+  std::shared_ptr<nn::Layer> layer = row.make();
+  autodiff::Generator gen(11);
+  layer->set_dtype(DType::f64);
+  Shape per_sample = row.input;
+  per_sample.erase(0);
+  layer->ensure_built(per_sample, gen);
+  const nn::NamedParams params = layer->named_parameters();
+  std::vector<Tensor> inputs{autodiff::randn(row.input, gen, DType::f64)};
+  for (const auto& [name, p] : params) inputs.push_back(p.value());
+  const autodiff::Function f = [&](const std::vector<Var>& in) {
+    nn::NamedParams subs;
+    for (size_t i = 0; i < params.size(); ++i) subs.emplace_back(params[i].first, in[i + 1]);
+    return layer->functional_call(subs, in[0]);
+  };
+  BOOST_TEST(autodiff::gradcheck(f, inputs, {.name = row.name}));
+  if (params.empty()) return;
+  // The substitutes must really be used, or the check above would compare zeros with zeros.
+  std::vector<Var> shifted(inputs.begin(), inputs.end());
+  shifted.back() = Var((Var(inputs.back()) + 1.0).value());
+  const std::vector<Var> same(inputs.begin(), inputs.end());
+  BOOST_TEST(f(shifted).value().to_vector() != f(same).value().to_vector());
+}
