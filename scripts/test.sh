@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh
+bash scripts/fetch_mnist.sh data/mnist  # the example tests train on a slice of it
 presets=("$@")
 [ ${#presets[@]} -eq 0 ] && presets=(release)
 for preset in "${presets[@]}"; do
