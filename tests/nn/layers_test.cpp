@@ -260,3 +260,24 @@ BOOST_DATA_TEST_CASE(layer_gradients_match_finite_differences, bdata::make(layer
   const std::vector<Var> same(inputs.begin(), inputs.end());
   BOOST_TEST(f(shifted).value().to_vector() != f(same).value().to_vector());
 }
+
+BOOST_AUTO_TEST_CASE(dropout_gradient_matches_finite_differences_for_a_fixed_mask) {
+  // A fresh layer with a fixed seed per call draws the same mask each time, so
+  // finite differences see one fixed function: x ↦ mask·x / (1 − rate).
+  const autodiff::Function f = [](const std::vector<Var>& in) {
+    nn::Dropout dropout(0.4, {.seed = 5});
+    dropout.train(true);
+    return dropout(in[0]);
+  };
+  autodiff::Generator gen(3);
+  const Tensor x = autodiff::randn({4, 5}, gen, DType::f64);
+  BOOST_TEST(autodiff::gradcheck(f, {x}, {.name = "dropout"}));
+  const std::vector<double> y = f({Var(x)}).value().to_vector(), xs = x.to_vector();
+  int dropped = 0, scaled = 0;
+  for (size_t i = 0; i < y.size(); ++i) {
+    dropped += y[i] == 0.0;
+    scaled += std::abs(y[i] - xs[i] / 0.6) < 1e-12;
+  }
+  BOOST_TEST(dropped > 0);
+  BOOST_TEST(dropped + scaled == static_cast<int>(y.size()));
+}
