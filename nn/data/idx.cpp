@@ -134,19 +134,24 @@ class GzipSource final : public Source {
   bool done_ = false;
 };
 
-std::unique_ptr<Source> open_source(const fs::path& file) {
-  std::error_code ec;
-  if (fs::is_directory(file, ec)) fail_open(file, "is a directory");
-  FilePtr f(std::fopen(file.c_str(), "rb"));
-  if (!f) fail_open(file, std::strerror(errno));
+// Plain or gzip by the magic bytes, not by name; `size` is the byte count of f.
+std::unique_ptr<Source> make_source(const fs::path& file, FilePtr f, std::uint64_t size) {
   std::uint8_t magic[2] = {0, 0};
   std::size_t got = std::fread(magic, 1, 2, f.get());
   std::rewind(f.get());
   if (got == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
     return std::make_unique<GzipSource>(file, std::move(f));
+  return std::make_unique<PlainSource>(file, std::move(f), size);
+}
+
+std::unique_ptr<Source> open_source(const fs::path& file) {
+  std::error_code ec;
+  if (fs::is_directory(file, ec)) fail_open(file, "is a directory");
+  FilePtr f(std::fopen(file.c_str(), "rb"));
+  if (!f) fail_open(file, std::strerror(errno));
   std::uint64_t size = fs::file_size(file, ec);
   if (ec) fail_open(file, ec.message());
-  return std::make_unique<PlainSource>(file, std::move(f), size);
+  return make_source(file, std::move(f), size);
 }
 
 void read_exact(Source& src, std::uint8_t* out, std::size_t n, std::string_view what) {
@@ -241,10 +246,7 @@ std::vector<std::uint8_t> read_gzip_data(Source& src, std::uint64_t count) {
   return data;
 }
 
-}  // namespace
-
-IdxArray read_idx(const std::filesystem::path& file) {
-  std::unique_ptr<Source> src = open_source(file);
+IdxArray parse(std::unique_ptr<Source> src) {
   std::uint8_t head[kHeaderBytes];
   read_exact(*src, head, kHeaderBytes, "header");
   check_header(*src, head);
@@ -254,6 +256,19 @@ IdxArray read_idx(const std::filesystem::path& file) {
   std::optional<std::uint64_t> left = src->remaining();
   out.data = left ? read_plain_data(*src, count, *left) : read_gzip_data(*src, count);
   return out;
+}
+
+}  // namespace
+
+IdxArray read_idx(const std::filesystem::path& file) { return parse(open_source(file)); }
+
+IdxArray parse_idx(std::string_view bytes, const std::string& source) {
+  // fmemopen gives the bytes a FILE*, so memory and files share every line of the parser, gzip included.
+  static char empty = 0;
+  char* data = bytes.empty() ? &empty : const_cast<char*>(bytes.data());  // "rb": never written through
+  FilePtr f(fmemopen(data, bytes.size(), "rb"));
+  if (!f) fail_open(source, std::strerror(errno));
+  return parse(make_source(source, std::move(f), bytes.size()));
 }
 
 }  // namespace nn::data

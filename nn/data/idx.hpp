@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "autodiff/error.hpp"
@@ -37,5 +39,7 @@ inline constexpr int64_t kIdxMaxElements = int64_t{1} << 40;
 /// Reads a u8 IDX file, plain or gzip (recognised by the magic bytes 1f 8b, not by name).
 /// Throws DataError on any defect; for gzip the offset counts decompressed bytes.
 IdxArray read_idx(const std::filesystem::path& file);
+/// read_idx of bytes already in memory (plain or gzip); `source` names them in errors. Used by the fuzzer.
+IdxArray parse_idx(std::string_view bytes, const std::string& source);
 
 }  // namespace nn::data
