@@ -20,6 +20,7 @@ class Generator {
   /// Uniform integer in [0, n).
   int64_t integer(int64_t n);
   std::mt19937_64& engine() { return engine_; }
+  const std::mt19937_64& engine() const { return engine_; }
 
  private:
   std::mt19937_64 engine_;

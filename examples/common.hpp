@@ -1,8 +1,9 @@
 #pragma once
-// Shared by the MNIST examples: flags and data loading.
+// Shared by the MNIST examples: flags, data loading, and saving, loading and resuming training.
 #include <fmt/core.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -11,6 +12,7 @@
 #include "autodiff/autodiff.hpp"
 #include "nn/data/mnist.hpp"
 #include "nn/data/tensors.hpp"
+#include "nn/io/checkpoint.hpp"
 
 namespace examples {
 
@@ -41,6 +43,38 @@ class Flags {
  private:
   std::map<std::string, std::string> values_;
 };
+
+/// The example's own flags plus --save PATH, --load PATH and --checkpoint-dir DIR (see persist_before/after).
+inline std::map<std::string, std::string> with_persistence(std::map<std::string, std::string> defaults) {
+  defaults.insert({{"save", ""}, {"load", ""}, {"checkpoint-dir", ""}});
+  return defaults;
+}
+
+/// Before fit: --load starts from saved weights; --checkpoint-dir DIR checkpoints every epoch to
+/// DIR/last.safetensors and, when that file exists, resumes from it (options.initial_epoch).
+inline void persist_before(const Flags& flags, nn::Model& model, nn::FitOptions& options) {
+  if (const auto path = flags.optional("load")) {
+    model.load_weights(*path);
+    fmt::print("Loaded weights from {}\n", *path);
+  }
+  const auto dir = flags.optional("checkpoint-dir");
+  if (!dir) return;
+  std::filesystem::create_directories(*dir);
+  const std::filesystem::path last = std::filesystem::path(*dir) / "last.safetensors";
+  if (std::filesystem::exists(last)) {
+    options.initial_epoch = nn::load_checkpoint(last, model);
+    fmt::print("Resuming from {} after epoch {}\n", last.string(), options.initial_epoch);
+  }
+  options.callbacks.push_back(nn::callbacks::ModelCheckpoint(last.string()));
+}
+
+/// After fit: --save writes the weights (safetensors).
+inline void persist_after(const Flags& flags, const nn::Model& model) {
+  if (const auto path = flags.optional("save")) {
+    model.save_weights(*path);
+    fmt::print("Saved weights to {}\n", *path);
+  }
+}
 
 /// MNIST from --data (or the usual places), or Fashion-MNIST when fashion is set;
 /// --limit N keeps the first N training samples.

@@ -94,22 +94,22 @@ class EarlyStopping : public Callback {
 
 /// Saves the model's state after each epoch (or only on improvement).
 using Saver = std::function<void(const Model& model, const std::string& path)>;
-/// The placeholder format until safetensors lands: per entry of named_state(), the name length (u64), the
-/// name, the dtype (u8: 0 f32, 1 f64), the rank (u64), the extents (i64 each), then the raw little-endian data.
-void save_binary_dump(const Model& model, const std::string& path);
 
 struct ModelCheckpointOptions {
   std::string monitor = "val_loss";
   bool save_best_only = false;
   std::string mode = "auto";
-  /// How to write the file; the default writes save_binary_dump.
-  Saver saver = save_binary_dump;
+  /// Without a saver: true writes save_weights (safetensors), false a full checkpoint for resuming
+  /// (nn::save_checkpoint: weights, optimizer state, generators, the epoch) that nn::load_checkpoint reads.
+  bool save_weights_only = false;
+  /// A custom way to write the file, used instead of the above when set.
+  Saver saver{};
   int verbose = 0;
 };
 
 class ModelCheckpoint : public Callback {
  public:
-  /// path may name the epoch (1-based) and logs: "ckpt_{epoch:02d}_{val_loss:.3f}.bin".
+  /// path may name the epoch (1-based) and logs: "ckpt_{epoch:02d}_{val_loss:.3f}.safetensors".
   explicit ModelCheckpoint(std::string path, ModelCheckpointOptions options = {});
   void on_epoch_end(int epoch, const Logs& logs) override;
   /// The paths written so far.

@@ -1,4 +1,4 @@
-// The callbacks that write files: ModelCheckpoint (with a placeholder binary format) and CSVLogger.
+// The callbacks that write files: ModelCheckpoint (safetensors via nn/io) and CSVLogger.
 #include <fmt/args.h>
 #include <fmt/format.h>
 
@@ -7,42 +7,17 @@
 #include <iostream>
 
 #include "nn/callbacks.hpp"
+#include "nn/io/checkpoint.hpp"
 #include "nn/model.hpp"
 
 namespace nn::callbacks {
 
 using autodiff::check;
 
-namespace {
-template <class T>
-void put(std::ofstream& f, T v) {
-  f.write(reinterpret_cast<const char*>(&v), sizeof v);
-}
-}  // namespace
-
-void save_binary_dump(const Model& model, const std::string& path) {
-  std::ofstream f(path, std::ios::binary);
-  check<autodiff::IoError>(f.good(), "save_binary_dump: cannot open '{}' for writing", path);
-  for (const auto& [name, v] : model.named_state()) {
-    const Tensor t = v.value().contiguous();
-    put<uint64_t>(f, name.size());
-    f.write(name.data(), static_cast<std::streamsize>(name.size()));
-    put<uint8_t>(f, t.dtype() == autodiff::DType::f32 ? 0 : 1);
-    put<uint64_t>(f, static_cast<uint64_t>(t.rank()));
-    for (int64_t d : t.shape()) put<int64_t>(f, d);
-    autodiff::dispatch(t.dtype(), [&]<class T>(T) {
-      f.write(reinterpret_cast<const char*>(t.data<T>()), static_cast<std::streamsize>(t.numel() * sizeof(T)));
-    });
-  }
-  check<autodiff::IoError>(f.good(), "save_binary_dump: writing '{}' failed", path);
-}
-
 ModelCheckpoint::ModelCheckpoint(std::string path, ModelCheckpointOptions options)
     : path_(std::move(path)),
       options_(std::move(options)),
-      minimize_(minimizing(options_.mode, options_.monitor, "ModelCheckpoint")) {
-  check<autodiff::ValueError>(static_cast<bool>(options_.saver), "ModelCheckpoint: the saver is empty");
-}
+      minimize_(minimizing(options_.mode, options_.monitor, "ModelCheckpoint")) {}
 
 void ModelCheckpoint::on_epoch_end(int epoch, const Logs& logs) {
   if (options_.save_best_only) {
@@ -55,7 +30,13 @@ void ModelCheckpoint::on_epoch_end(int epoch, const Logs& logs) {
   args.push_back(fmt::arg("epoch", epoch + 1));
   for (const auto& [key, v] : logs) args.push_back(fmt::arg(key.c_str(), v));
   const std::string path = fmt::vformat(path_, args);
-  options_.saver(model(), path);
+  // A checkpoint after epoch e (0-based) holds e + 1 completed epochs: fit resumes with initial_epoch = e + 1.
+  if (options_.saver)
+    options_.saver(model(), path);
+  else if (options_.save_weights_only)
+    save_weights(path, model());
+  else
+    save_checkpoint(path, model(), epoch + 1);
   saved_.push_back(path);
   if (options_.verbose > 0) std::cout << fmt::format("Epoch {}: saving model to {}\n", epoch + 1, path);
 }

@@ -101,6 +101,8 @@ History Model::fit(const Tensor& x, const Tensor& y, const FitOptions& options) 
   check<autodiff::ShapeError>(x.rank() >= 1 && y.rank() >= 1 && x.size(0) == y.size(0) && x.size(0) > 0,
                               "Model: fit needs x and y with the same, non-zero number of samples; got {} and {}",
                               x.shape(), y.shape());
+  check<autodiff::ValueError>(options.initial_epoch >= 0, "Model: initial_epoch must be non-negative; got {}",
+                              options.initial_epoch);
   check<autodiff::ValueError>(options.batch_size > 0 && options.epochs >= 0,
                               "Model: batch_size must be positive and epochs non-negative; got {} and {}",
                               options.batch_size, options.epochs);
@@ -113,13 +115,15 @@ History Model::fit(const Tensor& x, const Tensor& y, const FitOptions& options) 
 
   TrainingMode mode(*this, true);
   stop_training = false;
-  const uint64_t seed = options.seed.value_or(gen_.engine()());
   History history;
   Logs logs;
   for (auto& cb : cbs) cb->on_train_begin({});
-  for (int epoch = 0; epoch < options.epochs && !stop_training; ++epoch) {
+  for (int epoch = options.initial_epoch; epoch < options.epochs && !stop_training; ++epoch) {
     for (auto& cb : cbs) cb->on_epoch_begin(epoch, {});
-    logs = run_epoch(data.x, data.y, options, cbs, seed + static_cast<uint64_t>(epoch));
+    // Each epoch draws its shuffling seed when it starts, so the generator saved by a checkpoint after an epoch
+    // is all a resumed run needs to shuffle as the uninterrupted one would.
+    const uint64_t seed = options.seed ? *options.seed + static_cast<uint64_t>(epoch) : gen_.engine()();
+    logs = run_epoch(data.x, data.y, options, cbs, seed);
     if (data.validation)
       for (const auto& [key, v] : evaluate_quiet(data.validation->first, data.validation->second, options.batch_size))
         logs["val_" + key] = v;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "autodiff/random.hpp"
+#include "nn/layer_config.hpp"
 #include "nn/module.hpp"
 
 namespace nn {
@@ -21,6 +22,10 @@ class Layer : public Module {
   virtual Shape output_shape(const Shape& input_shape) const = 0;
   /// Creates the parameters for this input shape (called once, by Sequential or on first use).
   virtual void build(const Shape& input_shape, autodiff::Generator& gen) { (void)input_shape, (void)gen; }
+  /// The constructor arguments by name, for saving the architecture (nn/layer_config.hpp); none by default.
+  virtual LayerConfig config() const { return LayerConfig(type()); }
+  /// The layer's own random generator (Dropout's), which checkpoints save; null when it has none.
+  virtual autodiff::Generator* random_generator() { return nullptr; }
 
   bool built() const { return built_; }
   /// Builds if not built yet: checks output_shape(input_shape) first, then build(), then names the parameters.

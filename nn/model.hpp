@@ -5,6 +5,7 @@
 //   nn::Model model(std::make_shared<MyModule>());                          (wrapping any Module)
 // The wrapped module's parameters keep their own names (no prefix).
 #include <cstdint>
+#include <filesystem>
 #include <iosfwd>
 #include <map>
 #include <memory>
@@ -16,6 +17,7 @@
 #include "autodiff/random.hpp"
 #include "nn/callbacks.hpp"
 #include "nn/history.hpp"
+#include "nn/io/weights.hpp"
 #include "nn/loss.hpp"
 #include "nn/metrics.hpp"
 #include "nn/module.hpp"
@@ -35,8 +37,10 @@ struct FitOptions {
   std::vector<CallbackHandle> callbacks{};
   /// 0 silent, 1 progress bar (one line per epoch when not a terminal), 2 one line per epoch.
   int verbose = 1;
-  /// Seeds the shuffling; without one the model's generator draws it.
+  /// Seeds the shuffling (epoch e uses seed + e); without one the model's generator draws each epoch's.
   std::optional<uint64_t> seed{};
+  /// The epoch to start at (Keras' initial_epoch), e.g. the one load_checkpoint returned; epochs is the last + 1.
+  int initial_epoch = 0;
   /// Where progress goes (std::cout when null).
   std::ostream* output = nullptr;
 };
@@ -71,6 +75,13 @@ class Model : public Module {
   /// The outputs for x [n, ...] in eval mode without recording: [n, ...].
   Tensor predict(const Tensor& x, int64_t batch_size = 32);
 
+  /// The weights (named_state()) as safetensors keyed by parameter name (nn/io/weights.hpp).
+  void save_weights(const std::filesystem::path& path) const;
+  /// Loads weights by name; strict: one ValueError listing every mismatch, else a report of what was skipped.
+  LoadReport load_weights(const std::filesystem::path& path, LoadOptions options = {});
+  /// Architecture, compile state and weights in one file for nn::load_model (Sequential only; nn/io/model_io.hpp).
+  void save(const std::filesystem::path& path) const;
+
   /// Keras' summary table (layers, output shapes, parameter counts, totals).
   virtual std::string summary() const;
   void summary(std::ostream& os) const;
@@ -85,6 +96,7 @@ class Model : public Module {
   const Loss& loss() const;
   const std::vector<Metric>& metrics() const { return metrics_; }
   autodiff::Generator& generator() { return gen_; }
+  const autodiff::Generator& generator() const { return gen_; }
   /// Reseeds the generator that builds layers and shuffles.
   void set_seed(uint64_t seed) { gen_.seed(seed); }
 

@@ -52,6 +52,9 @@ class Optimizer {
   int64_t iterations() const { return iterations_; }
   /// The state slots of one parameter, or null before its first update.
   const Slots* slots(const std::string& param_name) const;
+  /// Restores one parameter's slots and the step count, as a checkpoint saved them (slots() and iterations()).
+  void set_slots(const std::string& param_name, Slots slots) { state_[param_name] = std::move(slots); }
+  void set_iterations(int64_t iterations) { iterations_ = iterations; }
 
   /// Gradient clipping: each element to [−v, v] (0: off). Keras' clipvalue.
   double clip_value = 0;

@@ -14,6 +14,8 @@ class Activation : public Layer {
   std::string type() const override { return "Activation"; }
   Shape output_shape(const Shape& input_shape) const override { return input_shape; }
   Var forward(const Var& x) override { return fn_(x); }
+  LayerConfig config() const override;
+  static std::shared_ptr<Layer> from_config(const LayerConfig& config);
   const std::string& activation_name() const { return activation_name_; }
 
  private:

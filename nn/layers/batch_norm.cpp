@@ -95,4 +95,30 @@ void BatchNormalization::update_moving(const BatchNormResult& batch) {
   moving_variance_.set_value((moving_variance_ * m + batch.variance.detach() * (1.0 - m)).value());
 }
 
+namespace {
+template <class F>
+void fields(const F& f, BatchNormOptions& o) {
+  f("axis", o.axis);
+  f("momentum", o.momentum);
+  f("epsilon", o.epsilon);
+  f("center", o.center);
+  f("scale", o.scale);
+  f("input_shape", o.input_shape);
+}
+}  // namespace
+
+LayerConfig BatchNormalization::config() const {
+  LayerConfig c(type());
+  BatchNormOptions o = options_;
+  o.input_shape = input_shape_;  // the constructor moved options_.input_shape out
+  fields(ConfigWriter{c}, o);
+  return c;
+}
+
+std::shared_ptr<Layer> BatchNormalization::from_config(const LayerConfig& c) {
+  BatchNormOptions o;
+  fields(ConfigReader{c}, o);
+  return std::make_shared<BatchNormalization>(o);
+}
+
 }  // namespace nn

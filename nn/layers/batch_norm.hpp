@@ -44,6 +44,8 @@ class BatchNormalization : public Layer {
   void build(const Shape& input_shape, autodiff::Generator& gen) override;
   /// Batch statistics (and a moving-statistics update) in training mode, the moving statistics in eval mode.
   Var forward(const Var& x) override;
+  LayerConfig config() const override;
+  static std::shared_ptr<Layer> from_config(const LayerConfig& config);
   const Var& gamma() const { return gamma_; }
   const Var& beta() const { return beta_; }
   const Var& moving_mean() const { return moving_mean_; }

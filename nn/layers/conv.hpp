@@ -33,6 +33,8 @@ class Conv2D : public Layer {
   Shape output_shape(const Shape& input_shape) const override;
   void build(const Shape& input_shape, autodiff::Generator& gen) override;
   Var forward(const Var& x) override;
+  LayerConfig config() const override;
+  static std::shared_ptr<Layer> from_config(const LayerConfig& config);
 
   /// [kh, kw, in, filters]; IndexError before build.
   const Var& kernel() const { return parameter("kernel"); }

@@ -39,4 +39,31 @@ Var Dense::forward(const Var& x) {
   return activation_(y);
 }
 
+namespace {
+// Dense's fields, listed once for both directions.
+template <class F>
+void fields(const F& f, DenseOptions& o) {
+  f("activation", o.activation);
+  f("use_bias", o.use_bias);
+  f("kernel_initializer", o.kernel_initializer);
+  f("bias_initializer", o.bias_initializer);
+  f("input_shape", o.input_shape);
+}
+}  // namespace
+
+LayerConfig Dense::config() const {
+  LayerConfig c(type());
+  DenseOptions o = options_;
+  o.input_shape = input_shape_;
+  ConfigWriter{c}("units", units_);
+  fields(ConfigWriter{c}, o);
+  return c;
+}
+
+std::shared_ptr<Layer> Dense::from_config(const LayerConfig& c) {
+  DenseOptions o;
+  fields(ConfigReader{c}, o);
+  return std::make_shared<Dense>(ConfigReader{c}.required<int64_t>("units"), o);
+}
+
 }  // namespace nn

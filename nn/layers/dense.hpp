@@ -27,6 +27,8 @@ class Dense : public Layer {
   void build(const Shape& input_shape, autodiff::Generator& gen) override;
   /// activation(matmul(x, kernel) + bias); builds from x on first use.
   Var forward(const Var& x) override;
+  LayerConfig config() const override;
+  static std::shared_ptr<Layer> from_config(const LayerConfig& config);
 
   int64_t units() const { return units_; }
   /// [in, units]; IndexError before build.

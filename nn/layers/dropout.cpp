@@ -26,4 +26,21 @@ Var Dropout::forward(const Var& x) {
   return x * Var(mask);
 }
 
+LayerConfig Dropout::config() const {
+  LayerConfig c(type());
+  const ConfigWriter w{c};
+  w("rate", rate_);
+  w("seed", options_.seed);
+  w("input_shape", input_shape_);
+  return c;
+}
+
+std::shared_ptr<Layer> Dropout::from_config(const LayerConfig& c) {
+  const ConfigReader r{c};
+  DropoutOptions o;
+  r("seed", o.seed);
+  r("input_shape", o.input_shape);
+  return std::make_shared<Dropout>(r.required<double>("rate"), o);
+}
+
 }  // namespace nn

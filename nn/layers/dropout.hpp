@@ -24,6 +24,9 @@ class Dropout : public Layer {
   void build(const Shape& input_shape, autodiff::Generator& gen) override;
   /// x·mask/(1 − rate) with mask ~ Bernoulli(1 − rate) in training; x in eval.
   Var forward(const Var& x) override;
+  LayerConfig config() const override;
+  static std::shared_ptr<Layer> from_config(const LayerConfig& config);
+  autodiff::Generator* random_generator() override { return &gen_; }
   double rate() const { return rate_; }
 
  private:

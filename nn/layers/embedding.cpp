@@ -58,4 +58,22 @@ Var Embedding::forward(const Var& ids) {
   return embedding_lookup(ids.value(), embeddings_, label);
 }
 
+LayerConfig Embedding::config() const {
+  LayerConfig c(type());
+  const ConfigWriter w{c};
+  w("input_dim", input_dim_);
+  w("output_dim", output_dim_);
+  w("embeddings_initializer", initializer_);
+  w("input_shape", input_shape_);
+  return c;
+}
+
+std::shared_ptr<Layer> Embedding::from_config(const LayerConfig& c) {
+  const ConfigReader r{c};
+  EmbeddingOptions o;
+  r("embeddings_initializer", o.embeddings_initializer);
+  r("input_shape", o.input_shape);
+  return std::make_shared<Embedding>(r.required<int64_t>("input_dim"), r.required<int64_t>("output_dim"), o);
+}
+
 }  // namespace nn

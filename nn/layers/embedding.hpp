@@ -29,6 +29,8 @@ class Embedding : public Layer {
   void build(const Shape& input_shape, autodiff::Generator& gen) override;
   /// ids [batch, ...] → [batch, ..., output_dim]; the ids carry no gradient.
   Var forward(const Var& ids) override;
+  LayerConfig config() const override;
+  static std::shared_ptr<Layer> from_config(const LayerConfig& config);
   int64_t input_dim() const { return input_dim_; }
   int64_t output_dim() const { return output_dim_; }
   const Var& embeddings() const { return embeddings_; }

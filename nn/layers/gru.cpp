@@ -55,4 +55,15 @@ RnnStep GRU::step() const { return GruCell(kernel_, recurrent_kernel_, bias_); }
 
 Var GRU::forward(const Var& x, const Var& h0) { return forward_with_state(x, {h0}).output; }
 
+LayerConfig GRU::config() const {
+  return recurrent_config(shared_options<GruOptions>(), [](const ConfigWriter&, GruOptions&) {});
+}
+
+std::shared_ptr<Layer> GRU::from_config(const LayerConfig& c) {
+  const ConfigReader r{c};
+  GruOptions o;
+  detail::recurrent_fields(r, o);
+  return std::make_shared<GRU>(r.required<int64_t>("units"), o);
+}
+
 }  // namespace nn

@@ -48,4 +48,18 @@ RnnStep LSTM::step() const { return LstmCell(kernel_, recurrent_kernel_, bias_);
 
 Var LSTM::forward(const Var& x, const Var& h0, const Var& c0) { return forward_with_state(x, {h0, c0}).output; }
 
+LayerConfig LSTM::config() const {
+  LstmOptions o = shared_options<LstmOptions>();
+  o.unit_forget_bias = unit_forget_bias_;
+  return recurrent_config(o, [](const ConfigWriter& w, LstmOptions& opt) { w("unit_forget_bias", opt.unit_forget_bias); });
+}
+
+std::shared_ptr<Layer> LSTM::from_config(const LayerConfig& c) {
+  const ConfigReader r{c};
+  LstmOptions o;
+  detail::recurrent_fields(r, o);
+  r("unit_forget_bias", o.unit_forget_bias);
+  return std::make_shared<LSTM>(r.required<int64_t>("units"), o);
+}
+
 }  // namespace nn

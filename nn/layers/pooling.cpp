@@ -38,4 +38,36 @@ Var Pooling2D::checked(const Var& x) const {
   return x;
 }
 
+namespace {
+template <class F>
+void fields(const F& f, Size2& pool_size, Pool2DOptions& o) {
+  f("pool_size", pool_size);
+  f("strides", o.strides);
+  f("padding", o.padding);
+  f("input_shape", o.input_shape);
+}
+
+template <class P>
+std::shared_ptr<Layer> pooling_from_config(const LayerConfig& c) {
+  Size2 pool_size{2, 2};
+  Pool2DOptions o;
+  fields(ConfigReader{c}, pool_size, o);
+  return std::make_shared<P>(pool_size, o);
+}
+}  // namespace
+
+LayerConfig Pooling2D::config() const {
+  LayerConfig c(type());
+  Size2 pool_size = pool_size_;
+  Pool2DOptions o = options_;
+  o.input_shape = input_shape_;
+  fields(ConfigWriter{c}, pool_size, o);
+  return c;
+}
+
+std::shared_ptr<Layer> MaxPooling2D::from_config(const LayerConfig& c) { return pooling_from_config<MaxPooling2D>(c); }
+std::shared_ptr<Layer> AveragePooling2D::from_config(const LayerConfig& c) {
+  return pooling_from_config<AveragePooling2D>(c);
+}
+
 }  // namespace nn

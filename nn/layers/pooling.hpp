@@ -27,6 +27,7 @@ class Pooling2D : public Layer {
   Size2 pool_size() const { return pool_size_; }
   /// The strides used (the pool size when none were given).
   Size2 strides() const;
+  LayerConfig config() const override;
 
  protected:
   Pooling2D(Size2 pool_size, Pool2DOptions options, const char* type);
@@ -42,6 +43,7 @@ class MaxPooling2D : public Pooling2D {
   explicit MaxPooling2D(Size2 pool_size = {2, 2}, Pool2DOptions options = {})
       : Pooling2D(pool_size, std::move(options), "MaxPooling2D") {}
   std::string type() const override { return "MaxPooling2D"; }
+  static std::shared_ptr<Layer> from_config(const LayerConfig& config);
   Var forward(const Var& x) override { return autodiff::max_pool2d(checked(x), pool_size_, op_options()); }
 };
 
@@ -50,6 +52,7 @@ class AveragePooling2D : public Pooling2D {
   explicit AveragePooling2D(Size2 pool_size = {2, 2}, Pool2DOptions options = {})
       : Pooling2D(pool_size, std::move(options), "AveragePooling2D") {}
   std::string type() const override { return "AveragePooling2D"; }
+  static std::shared_ptr<Layer> from_config(const LayerConfig& config);
   Var forward(const Var& x) override { return autodiff::avg_pool2d(checked(x), pool_size_, op_options()); }
 };
 

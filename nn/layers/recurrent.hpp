@@ -65,6 +65,11 @@ class SimpleRnnCell {
   std::function<Var(const Var&)> activation_;
 };
 
+namespace detail {
+template <class F, class O>
+void recurrent_fields(const F& f, O& o);
+}  // namespace detail
+
 /// What the three layers share: shapes [time, features] → [units] or [time, units], kernels, the loop.
 class Recurrent : public Layer {
  public:
@@ -97,6 +102,26 @@ class Recurrent : public Layer {
   virtual Tensor initial_bias(autodiff::Generator& gen) const;
   /// The cell over the current parameters.
   virtual RnnStep step() const = 0;
+  /// This layer's options struct with the fields every recurrent layer shares filled in.
+  template <class O>
+  O shared_options() const {
+    O o;
+    o.return_sequences = config_.return_sequences;
+    o.kernel_initializer = config_.kernel_initializer;
+    o.recurrent_initializer = config_.recurrent_initializer;
+    o.bias_initializer = config_.bias_initializer;
+    o.input_shape = input_shape_;
+    return o;
+  }
+  /// The config of options `o`: units, the shared fields, then `extra` ones.
+  template <class O, class Extra>
+  LayerConfig recurrent_config(O o, Extra extra) const {
+    LayerConfig c(type());
+    ConfigWriter{c}("units", units_);
+    detail::recurrent_fields(ConfigWriter{c}, o);
+    extra(ConfigWriter{c}, o);
+    return c;
+  }
 
   Config config_;
   int64_t units_;
@@ -122,6 +147,8 @@ class LSTM : public Recurrent {
  public:
   explicit LSTM(int64_t units, LstmOptions options = {});
   std::string type() const override { return "LSTM"; }
+  static std::shared_ptr<Layer> from_config(const LayerConfig& config);
+  LayerConfig config() const override;
   using Recurrent::forward;
   /// x from the initial state (h0, c0), each [batch, units].
   Var forward(const Var& x, const Var& h0, const Var& c0);
@@ -147,6 +174,8 @@ class GRU : public Recurrent {
  public:
   explicit GRU(int64_t units, GruOptions options = {});
   std::string type() const override { return "GRU"; }
+  static std::shared_ptr<Layer> from_config(const LayerConfig& config);
+  LayerConfig config() const override;
   using Recurrent::forward;
   /// x from the initial state h0 [batch, units].
   Var forward(const Var& x, const Var& h0);
@@ -170,6 +199,8 @@ class SimpleRNN : public Recurrent {
  public:
   explicit SimpleRNN(int64_t units, SimpleRnnOptions options = {});
   std::string type() const override { return "SimpleRNN"; }
+  static std::shared_ptr<Layer> from_config(const LayerConfig& config);
+  LayerConfig config() const override;
   using Recurrent::forward;
   /// x from the initial state h0 [batch, units].
   Var forward(const Var& x, const Var& h0);
@@ -180,6 +211,18 @@ class SimpleRNN : public Recurrent {
  private:
   std::string activation_;
 };
+
+namespace detail {
+/// The option fields LSTM, GRU and SimpleRNN share, listed once for config() and from_config.
+template <class F, class O>
+void recurrent_fields(const F& f, O& o) {
+  f("return_sequences", o.return_sequences);
+  f("kernel_initializer", o.kernel_initializer);
+  f("recurrent_initializer", o.recurrent_initializer);
+  f("bias_initializer", o.bias_initializer);
+  f("input_shape", o.input_shape);
+}
+}  // namespace detail
 
 namespace detail {
 /// z [batch, n·u] cut into n gate pre-activations [batch, u], in the kernel's stacking order.

@@ -47,4 +47,30 @@ Var Reshape::forward(const Var& x) {
   return autodiff::reshape(x, out);
 }
 
+LayerConfig Flatten::config() const {
+  LayerConfig c(type());
+  ConfigWriter{c}("input_shape", input_shape_);
+  return c;
+}
+
+std::shared_ptr<Layer> Flatten::from_config(const LayerConfig& c) {
+  std::optional<Shape> input_shape;
+  ConfigReader{c}("input_shape", input_shape);
+  return std::make_shared<Flatten>(input_shape);
+}
+
+LayerConfig Reshape::config() const {
+  LayerConfig c(type());
+  ConfigWriter{c}("target_shape", target_);
+  ConfigWriter{c}("input_shape", input_shape_);
+  return c;
+}
+
+std::shared_ptr<Layer> Reshape::from_config(const LayerConfig& c) {
+  const ConfigReader r{c};
+  std::optional<Shape> input_shape;
+  r("input_shape", input_shape);
+  return std::make_shared<Reshape>(r.required<std::vector<int64_t>>("target_shape"), input_shape);
+}
+
 }  // namespace nn

@@ -17,6 +17,8 @@ class Flatten : public Layer {
   Shape output_shape(const Shape& input_shape) const override { return Shape{input_shape.numel()}; }
   /// [batch, ...] → [batch, rest].
   Var forward(const Var& x) override;
+  LayerConfig config() const override;
+  static std::shared_ptr<Layer> from_config(const LayerConfig& config);
 };
 
 class Reshape : public Layer {
@@ -26,6 +28,8 @@ class Reshape : public Layer {
   std::string type() const override { return "Reshape"; }
   Shape output_shape(const Shape& input_shape) const override;
   Var forward(const Var& x) override;
+  LayerConfig config() const override;
+  static std::shared_ptr<Layer> from_config(const LayerConfig& config);
 
  private:
   std::vector<int64_t> target_;

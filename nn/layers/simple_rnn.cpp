@@ -33,4 +33,18 @@ RnnStep SimpleRNN::step() const { return SimpleRnnCell(kernel_, recurrent_kernel
 
 Var SimpleRNN::forward(const Var& x, const Var& h0) { return forward_with_state(x, {h0}).output; }
 
+LayerConfig SimpleRNN::config() const {
+  SimpleRnnOptions o = shared_options<SimpleRnnOptions>();
+  o.activation = activation_;
+  return recurrent_config(o, [](const ConfigWriter& w, SimpleRnnOptions& opt) { w("activation", opt.activation); });
+}
+
+std::shared_ptr<Layer> SimpleRNN::from_config(const LayerConfig& c) {
+  const ConfigReader r{c};
+  SimpleRnnOptions o;
+  detail::recurrent_fields(r, o);
+  r("activation", o.activation);
+  return std::make_shared<SimpleRNN>(r.required<int64_t>("units"), o);
+}
+
 }  // namespace nn

@@ -1,0 +1,107 @@
+#include "nn/io/weights.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <map>
+#include <set>
+
+#include "nn/sequential.hpp"
+
+namespace nn {
+
+using autodiff::check;
+
+std::string LoadReport::str() const {
+  std::string out;
+  for (const auto& name : missing) out += fmt::format("  missing (in the model, not the file): {}\n", name);
+  for (const auto& name : unexpected) out += fmt::format("  unexpected (in the file, not the model): {}\n", name);
+  for (const auto& line : mismatched) out += fmt::format("  mismatched: {}\n", line);
+  return out;
+}
+
+io::NamedTensors state_tensors(const Module& module) {
+  io::NamedTensors out;
+  for (const auto& [name, v] : module.named_state()) out.emplace_back(name, v.value().contiguous());
+  return out;
+}
+
+void save_weights(const std::filesystem::path& path, const Module& module) {
+  io::save_safetensors(path, state_tensors(module), {{"format", "wengert.weights"}});
+}
+
+void build_for_loading(Module& module) {
+  auto* seq = dynamic_cast<Sequential*>(&module);
+  if (seq && !seq->model_built() && seq->input_shape() && !seq->layers().empty())
+    seq->build(*seq->input_shape(), seq->layers().front()->dtype());
+}
+
+namespace {
+// What differs between a file's tensor and the model's, or "" when it fits.
+std::string difference(const std::string& name, const Tensor& file, const Var& model) {
+  std::vector<std::string> parts;
+  if (file.shape() != model.shape()) parts.push_back(fmt::format("shape {} in the file, {} in the model", file.shape(),
+                                                                 model.shape()));
+  if (file.dtype() != model.dtype())
+    parts.push_back(fmt::format("dtype {} in the file, {} in the model", autodiff::name(file.dtype()),
+                                autodiff::name(model.dtype())));
+  return parts.empty() ? "" : fmt::format("{}: {}", name, fmt::join(parts, "; "));
+}
+
+LoadReport compare(const NamedParams& state, const io::NamedTensors& tensors) {
+  std::map<std::string, const Tensor*> in_file;
+  for (const auto& [name, t] : tensors) in_file.emplace(name, &t);
+  LoadReport report;
+  std::set<std::string> in_model;
+  for (const auto& [name, v] : state) {
+    in_model.insert(name);
+    const auto it = in_file.find(name);
+    if (it == in_file.end()) {
+      report.missing.push_back(name);
+    } else if (std::string diff = difference(name, *it->second, v); !diff.empty()) {
+      report.mismatched.push_back(std::move(diff));
+    } else {
+      report.loaded.push_back(name);
+    }
+  }
+  for (const auto& [name, t] : tensors)
+    if (!in_model.contains(name)) report.unexpected.push_back(name);
+  return report;
+}
+}  // namespace
+
+LoadReport assign_state(Module& module, const io::NamedTensors& tensors, const LoadOptions& options,
+                        const std::string& what, const std::string& source) {
+  const NamedParams state = module.named_state();
+  LoadReport report = compare(state, tensors);
+  if (options.strict && !report.complete()) {
+    const std::string hint = state.empty() ? " (the model has no parameters yet: give its first layer an input_shape "
+                                             "or call build(input_shape) before loading)"
+                                           : "";
+    throw autodiff::ValueError(fmt::format("{}: '{}' does not match the model{}; {} mismatches:\n{}", what, source,
+                                           hint,
+                                           report.missing.size() + report.unexpected.size() + report.mismatched.size(),
+                                           report.str()));
+  }
+  std::map<std::string, const Tensor*> in_file;
+  for (const auto& [name, t] : tensors) in_file.emplace(name, &t);
+  const std::set<std::string> loaded(report.loaded.begin(), report.loaded.end());
+  // A clone, so that the model never shares storage with what the caller keeps of the file.
+  for (const auto& [name, v] : state)
+    if (loaded.contains(name)) v.set_value(in_file.at(name)->clone());
+  return report;
+}
+
+LoadReport load_weights(const std::filesystem::path& path, Module& module, LoadOptions options) {
+  build_for_loading(module);
+  const io::TensorFile file = io::load_safetensors(path);
+  return assign_state(module, file.tensors, options, "load_weights", path.string());
+}
+
+void Model::save_weights(const std::filesystem::path& path) const { nn::save_weights(path, *this); }
+
+LoadReport Model::load_weights(const std::filesystem::path& path, LoadOptions options) {
+  return nn::load_weights(path, *this, options);
+}
+
+}  // namespace nn
