@@ -91,4 +91,38 @@ inline nn::data::Mnist load(const Flags& flags, bool fashion = false) {
   return d;
 }
 
+/// Applies --threads and --seed (before the model is built, so its initial weights follow the seed).
+inline void setup(const Flags& flags) {
+  autodiff::set_num_threads(static_cast<int>(flags.integer("threads")));
+  autodiff::manual_seed(static_cast<uint64_t>(flags.integer("seed")));
+}
+
+/// Trains on the training split shaped per sample as `per_sample`, validating on the test split;
+/// honours --epochs, --batch-size, --save, --load and --checkpoint-dir; ends with "Test accuracy: …".
+inline void train_and_report(const Flags& flags, nn::Model& model, const nn::data::Mnist& data,
+                             const autodiff::Shape& per_sample) {
+  const autodiff::Tensor x_test = nn::data::images(data.test, per_sample);
+  const autodiff::Tensor y_test = nn::data::one_hot_labels(data.test);
+  nn::FitOptions options{.batch_size = flags.integer("batch-size"),
+                         .epochs = static_cast<int>(flags.integer("epochs")),
+                         .validation_data = std::pair{x_test, y_test}};
+  persist_before(flags, model, options);
+  model.fit(nn::data::images(data.train, per_sample), nn::data::one_hot_labels(data.train), options);
+  persist_after(flags, model);
+  const auto logs = model.evaluate(x_test, y_test, 128);
+  fmt::print("Test loss: {:.4f}\nTest accuracy: {:.4f}\n", logs.at("loss"), logs.at("accuracy"));
+}
+
+/// Runs an example's body; an error prints "<name>: <what>" and exits with 1.
+template <class Body>
+int guarded(const char* name, Body body) {
+  try {
+    body();
+    return 0;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}: {}\n", name, e.what());
+    return 1;
+  }
+}
+
 }  // namespace examples

@@ -10,34 +10,26 @@
 
 using namespace nn;
 
-int main(int argc, char** argv) try {
-  const examples::Flags flags(argc, argv,
-                              {{"data", ""}, {"epochs", "3"}, {"batch-size", "128"}, {"threads", "0"}, {"seed", "0"},
-                               {"limit", "0"}});
-  autodiff::set_num_threads(static_cast<int>(flags.integer("threads")));
-  autodiff::manual_seed(static_cast<uint64_t>(flags.integer("seed")));
-  const auto data = examples::load(flags, /*fashion=*/true);
+int main(int argc, char** argv) {
+  return examples::guarded("fashion_mnist", [&] {
+    const examples::Flags flags(argc, argv,
+                                examples::with_persistence({{"data", ""}, {"epochs", "3"}, {"batch-size", "128"},
+                                                            {"threads", "0"}, {"seed", "0"}, {"limit", "0"}}));
+    examples::setup(flags);
+    const auto data = examples::load(flags, /*fashion=*/true);
 
-  Sequential model{
-      Conv2D(10, {3, 3}, {.padding = "same", .activation = "relu", .input_shape = Shape{28, 28, 1}}),
-      MaxPooling2D({2, 2}),
-      Conv2D(10, {3, 3}, {.padding = "same", .activation = "relu"}),
-      MaxPooling2D({2, 2}),
-      Flatten(),
-      Dense(200, {.activation = "relu"}),
-      Dense(10, {.activation = "softmax"}),
-  };
-  model.summary(std::cout);
-  model.compile("categorical_crossentropy", Adadelta(1.0), {"accuracy"});
+    Sequential model{
+        Conv2D(10, {3, 3}, {.padding = "same", .activation = "relu", .input_shape = Shape{28, 28, 1}}),
+        MaxPooling2D({2, 2}),
+        Conv2D(10, {3, 3}, {.padding = "same", .activation = "relu"}),
+        MaxPooling2D({2, 2}),
+        Flatten(),
+        Dense(200, {.activation = "relu"}),
+        Dense(10, {.activation = "softmax"}),
+    };
+    model.summary(std::cout);
+    model.compile("categorical_crossentropy", Adadelta(1.0), {"accuracy"});
 
-  const Tensor x_test = data::images(data.test, {28, 28, 1}), y_test = data::one_hot_labels(data.test);
-  model.fit(data::images(data.train, {28, 28, 1}), data::one_hot_labels(data.train),
-            {.batch_size = flags.integer("batch-size"), .epochs = static_cast<int>(flags.integer("epochs")),
-             .validation_data = std::pair{x_test, y_test}});
-  const auto logs = model.evaluate(x_test, y_test, 128);
-  fmt::print("Test loss: {:.4f}\nTest accuracy: {:.4f}\n", logs.at("loss"), logs.at("accuracy"));
-  return 0;
-} catch (const std::exception& e) {
-  fmt::print(stderr, "fashion_mnist: {}\n", e.what());
-  return 1;
+    examples::train_and_report(flags, model, data, {28, 28, 1});
+  });
 }

@@ -11,32 +11,21 @@
 
 using namespace nn;
 
-int main(int argc, char** argv) try {
-  const examples::Flags flags(
-      argc, argv,
-      examples::with_persistence({{"data", ""}, {"epochs", "3"}, {"batch-size", "128"}, {"threads", "0"}, {"seed", "0"},
-                                  {"limit", "0"}, {"lr", "0.001"}, {"fashion", "0"}}));
-  autodiff::set_num_threads(static_cast<int>(flags.integer("threads")));
-  autodiff::manual_seed(static_cast<uint64_t>(flags.integer("seed")));
-  const auto data = examples::load(flags, flags.integer("fashion") != 0);
+int main(int argc, char** argv) {
+  return examples::guarded("mnist_lstm", [&] {
+    const examples::Flags flags(
+        argc, argv,
+        examples::with_persistence({{"data", ""}, {"epochs", "3"}, {"batch-size", "128"}, {"threads", "0"}, {"seed", "0"},
+                                    {"limit", "0"}, {"lr", "0.001"}, {"fashion", "0"}}));
+    examples::setup(flags);
+    const auto data = examples::load(flags, flags.integer("fashion") != 0);
 
-  Sequential model;
-  model.add(LSTM(128, {.input_shape = Shape{28, 28}}));
-  model.add(Dense(10, {.activation = "softmax"}));
-  model.summary(std::cout);
-  model.compile("categorical_crossentropy", Adam(flags.real("lr")), {"accuracy"});
+    Sequential model;
+    model.add(LSTM(128, {.input_shape = Shape{28, 28}}));
+    model.add(Dense(10, {.activation = "softmax"}));
+    model.summary(std::cout);
+    model.compile("categorical_crossentropy", Adam(flags.real("lr")), {"accuracy"});
 
-  const Tensor x_test = data::images(data.test, {28, 28}), y_test = data::one_hot_labels(data.test);
-  nn::FitOptions options{.batch_size = flags.integer("batch-size"),
-                         .epochs = static_cast<int>(flags.integer("epochs")),
-                         .validation_data = std::pair{x_test, y_test}};
-  examples::persist_before(flags, model, options);
-  model.fit(data::images(data.train, {28, 28}), data::one_hot_labels(data.train), options);
-  examples::persist_after(flags, model);
-  const auto logs = model.evaluate(x_test, y_test, 128);
-  fmt::print("Test loss: {:.4f}\nTest accuracy: {:.4f}\n", logs.at("loss"), logs.at("accuracy"));
-  return 0;
-} catch (const std::exception& e) {
-  fmt::print(stderr, "mnist_lstm: {}\n", e.what());
-  return 1;
+    examples::train_and_report(flags, model, data, {28, 28});
+  });
 }

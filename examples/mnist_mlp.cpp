@@ -22,35 +22,24 @@ std::shared_ptr<Optimizer> make_optimizer(const std::string& name, const example
 }
 }  // namespace
 
-int main(int argc, char** argv) try {
-  const examples::Flags flags(
-      argc, argv,
-      examples::with_persistence({{"data", ""}, {"epochs", "20"}, {"batch-size", "128"}, {"threads", "0"},
-                                  {"seed", "0"}, {"limit", "0"}, {"activation", "sigmoid"}, {"loss", "mse"},
-                                  {"optimizer", "sgd"}, {"lr", ""}, {"fashion", "0"}}));
-  autodiff::set_num_threads(static_cast<int>(flags.integer("threads")));
-  autodiff::manual_seed(static_cast<uint64_t>(flags.integer("seed")));
-  const auto data = examples::load(flags, flags.integer("fashion") != 0);
-  const std::string act = flags.str("activation");
+int main(int argc, char** argv) {
+  return examples::guarded("mnist_mlp", [&] {
+    const examples::Flags flags(
+        argc, argv,
+        examples::with_persistence({{"data", ""}, {"epochs", "20"}, {"batch-size", "128"}, {"threads", "0"},
+                                    {"seed", "0"}, {"limit", "0"}, {"activation", "sigmoid"}, {"loss", "mse"},
+                                    {"optimizer", "sgd"}, {"lr", ""}, {"fashion", "0"}}));
+    examples::setup(flags);
+    const auto data = examples::load(flags, flags.integer("fashion") != 0);
+    const std::string act = flags.str("activation");
 
-  Sequential model;
-  model.add(Dense(500, {.activation = act, .input_shape = Shape{784}}));
-  model.add(Dense(500, {.activation = act}));
-  model.add(Dense(10, {.activation = "softmax"}));
-  model.summary(std::cout);
-  model.compile(flags.str("loss"), make_optimizer(flags.str("optimizer"), flags), {"accuracy"});
+    Sequential model;
+    model.add(Dense(500, {.activation = act, .input_shape = Shape{784}}));
+    model.add(Dense(500, {.activation = act}));
+    model.add(Dense(10, {.activation = "softmax"}));
+    model.summary(std::cout);
+    model.compile(flags.str("loss"), make_optimizer(flags.str("optimizer"), flags), {"accuracy"});
 
-  const Tensor x_test = data::images(data.test, {784}), y_test = data::one_hot_labels(data.test);
-  nn::FitOptions options{.batch_size = flags.integer("batch-size"),
-                         .epochs = static_cast<int>(flags.integer("epochs")),
-                         .validation_data = std::pair{x_test, y_test}};
-  examples::persist_before(flags, model, options);
-  model.fit(data::images(data.train, {784}), data::one_hot_labels(data.train), options);
-  examples::persist_after(flags, model);
-  const auto logs = model.evaluate(x_test, y_test, 128);
-  fmt::print("Test loss: {:.4f}\nTest accuracy: {:.4f}\n", logs.at("loss"), logs.at("accuracy"));
-  return 0;
-} catch (const std::exception& e) {
-  fmt::print(stderr, "mnist_mlp: {}\n", e.what());
-  return 1;
+    examples::train_and_report(flags, model, data, {784});
+  });
 }
