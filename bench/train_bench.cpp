@@ -1,0 +1,170 @@
+// The three reference MNIST models (examples/mnist_{mlp,cnn,lstm}.cpp) timed for
+// training (fit: shuffled gather, forward, loss, backward, optimizer step) and
+// inference (predict), plus a check that 1 and 2 threads train bit-identically.
+// bench/torch_models.py builds the same models in PyTorch; bench/run.sh runs both.
+//   train_bench [--model mlp|cnn|lstm|all] [--train-batches 32,128] [--infer-batches 128,1]
+//               [--determinism-batches LIST] [--threads N] [--steps N] [--repeats R] [--json PATH|-]
+// --steps is the number of batches per timed fit (and per predict at batch > 1; at batch 1,
+// 4·steps single-sample predicts); an empty batch list skips that part.
+#include <cstring>
+
+#include "bench/bench_common.hpp"
+#include "nn/batching.hpp"
+#include "nn/data/mnist.hpp"
+#include "nn/data/tensors.hpp"
+#include "nn/layers.hpp"
+#include "nn/layers/recurrent.hpp"
+#include "nn/optimizers.hpp"
+
+using namespace nn;
+
+namespace {
+
+Shape sample_shape(const std::string& model) {
+  if (model == "mlp") return {784};
+  if (model == "cnn") return {28, 28, 1};
+  return {28, 28};
+}
+
+// Exactly the examples' models and compile settings, without metrics (the peer computes none).
+std::unique_ptr<Sequential> make_model(const std::string& name) {
+  auto m = std::make_unique<Sequential>();
+  if (name == "mlp") {
+    m->add(Dense(500, {.activation = "sigmoid", .input_shape = Shape{784}}));
+    m->add(Dense(500, {.activation = "sigmoid"}));
+    m->add(Dense(10, {.activation = "softmax"}));
+    m->compile("mse", SGD(0.1));
+  } else if (name == "cnn") {
+    m->add(Conv2D(10, {3, 3}, {.padding = "same", .activation = "relu", .input_shape = Shape{28, 28, 1}}));
+    m->add(MaxPooling2D({2, 2}));
+    m->add(Conv2D(10, {3, 3}, {.padding = "same", .activation = "relu"}));
+    m->add(MaxPooling2D({2, 2}));
+    m->add(Flatten());
+    m->add(Dense(200, {.activation = "relu"}));
+    m->add(Dense(10, {.activation = "softmax"}));
+    m->compile("categorical_crossentropy", Adadelta({.lr = 1.0, .rho = 0.95, .epsilon = 1e-7}));
+  } else if (name == "lstm") {
+    m->add(LSTM(128, {.input_shape = Shape{28, 28}}));
+    m->add(Dense(10, {.activation = "softmax"}));
+    m->compile("categorical_crossentropy", Adam(1e-3));
+  } else {
+    throw std::invalid_argument("--model must be mlp, cnn, lstm or all; got " + name);
+  }
+  return m;
+}
+
+FitOptions quiet(int64_t batch, uint64_t seed) {
+  return {.batch_size = batch, .epochs = 1, .verbose = 0, .seed = seed};
+}
+
+// samples/s of fit over `steps` shuffled batches of the first steps·batch training images.
+double train_rate(const std::string& name, const data::Mnist& mnist, int64_t batch, int64_t steps, int repeats) {
+  const data::Split part = data::head(mnist.train, steps * batch);
+  const Tensor x = data::images(part, sample_shape(name)), y = data::one_hot_labels(part);
+  autodiff::manual_seed(0);
+  auto model = make_model(name);
+  model->fit(row_range(x, 0, 2 * batch), row_range(y, 0, 2 * batch), quiet(batch, 0));  // build + warm up
+  std::vector<double> rates;
+  for (int r = 0; r < repeats; ++r) {
+    const auto t0 = bench::Clock::now();
+    model->fit(x, y, quiet(batch, uint64_t(r + 1)));
+    rates.push_back(double(x.size(0)) / bench::seconds_since(t0));
+  }
+  return bench::median_of(rates);
+}
+
+// batch > 1: samples/s of predict over `steps` batches; batch 1: µs per single-sample predict.
+double infer_value(const std::string& name, const data::Mnist& mnist, int64_t batch, int64_t steps, int repeats) {
+  const int64_t n = batch == 1 ? 1 : steps * batch;
+  const Tensor x = data::images(data::head(mnist.test, n), sample_shape(name));
+  autodiff::manual_seed(0);
+  auto model = make_model(name);
+  (void)model->predict(x, batch);  // build + warm up
+  const int calls = batch == 1 ? int(std::max<int64_t>(steps, 1) * 4) : 1;
+  std::vector<double> values;
+  for (int r = 0; r < repeats; ++r) {
+    const auto t0 = bench::Clock::now();
+    for (int c = 0; c < calls; ++c) (void)model->predict(x, batch);
+    const double s = bench::seconds_since(t0);
+    values.push_back(batch == 1 ? s / calls * 1e6 : double(n) / s);
+  }
+  return bench::median_of(values);
+}
+
+std::vector<unsigned char> weight_bytes(const Sequential& model) {
+  std::vector<unsigned char> bytes;
+  for (const auto& [name, p] : model.named_parameters()) {
+    const Tensor v = p.value().contiguous();
+    const auto* begin = reinterpret_cast<const unsigned char*>(v.data<float>());
+    bytes.insert(bytes.end(), begin, begin + v.numel() * int64_t(sizeof(float)));
+  }
+  return bytes;
+}
+
+// Trains `steps` batches from the same seed at 1 and at 2 threads; 1 when the weights match bit for bit.
+double deterministic(const std::string& name, const data::Mnist& mnist, int64_t batch, int64_t steps) {
+  const data::Split part = data::head(mnist.train, steps * batch);
+  const Tensor x = data::images(part, sample_shape(name)), y = data::one_hot_labels(part);
+  std::vector<std::vector<unsigned char>> weights;
+  for (int threads : {1, 2}) {
+    autodiff::set_num_threads(threads);
+    autodiff::manual_seed(0);
+    auto model = make_model(name);
+    model->fit(x, y, quiet(batch, 7));
+    weights.push_back(weight_bytes(*model));
+  }
+  return weights[0].size() == weights[1].size() &&
+                 std::memcmp(weights[0].data(), weights[1].data(), weights[0].size()) == 0
+             ? 1.0
+             : 0.0;
+}
+
+std::vector<int64_t> batches(const std::string& list) {
+  std::vector<int64_t> out;
+  for (size_t pos = 0; pos < list.size();) {
+    const size_t end = std::min(list.find(',', pos), list.size());
+    out.push_back(std::stoll(list.substr(pos, end - pos)));
+    pos = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const bench::Flags flags(argc, argv,
+                           {{"model", "all"}, {"train-batches", "32,128"}, {"infer-batches", "128,1"},
+                            {"determinism-batches", ""}, {"threads", "1"}, {"steps", "20"}, {"repeats", "1"},
+                            {"json", ""}, {"data", ""}});
+  const std::string which = flags.str("model");
+  const int threads = int(flags.integer("threads"));
+  const int64_t steps = flags.integer("steps");
+  const int repeats = int(std::max<int64_t>(1, flags.integer("repeats")));
+  autodiff::set_num_threads(threads);
+  const auto data_flag = flags.str("data");
+  const data::Mnist mnist = data::load_mnist(
+      data::find_mnist_dir(data_flag.empty() ? std::nullopt : std::optional<std::filesystem::path>(data_flag)));
+
+  std::vector<bench::Row> rows;
+  std::vector<std::string> names;
+  for (const std::string name : {"mlp", "cnn", "lstm"})
+    if (which == "all" || which == name) names.push_back(name);
+  if (names.empty()) throw std::invalid_argument("--model must be mlp, cnn, lstm or all; got " + which);
+  for (const int64_t batch : batches(flags.str("train-batches")))
+    for (const auto& name : names)
+      rows.push_back({fmt::format("train/{}/b{}", name, batch), threads, batch,
+                      train_rate(name, mnist, batch, steps, repeats), "samples/s"});
+  for (const int64_t batch : batches(flags.str("infer-batches")))
+    for (const auto& name : names)
+      rows.push_back({fmt::format("infer/{}/b{}", name, batch), threads, batch,
+                      infer_value(name, mnist, batch, steps, repeats), batch == 1 ? "us" : "samples/s"});
+  for (const int64_t batch : batches(flags.str("determinism-batches")))
+    for (const auto& name : names)
+      rows.push_back({fmt::format("determinism/{}/b{}", name, batch), 2, batch,
+                      deterministic(name, mnist, batch, steps), "identical"});
+  bench::emit(rows, flags.str("json"));
+  return 0;
+} catch (const std::exception& e) {
+  fmt::print(stderr, "train_bench: {}\n", e.what());
+  return 1;
+}
