@@ -4,13 +4,14 @@
 #include <sstream>
 
 #include "autodiff/autodiff.hpp"
+#include "tests/message.hpp"
 
 using namespace autodiff;
 using Values = std::vector<double>;
 namespace tt = boost::test_tools;
 
 namespace {
-bool has(const Error& e, const std::string& fragment) { return std::string(e.what()).find(fragment) != std::string::npos; }
+constexpr auto has = [](const autodiff::Error& e, const std::string& f) { return testing::message_has(e, f); };
 // f(x) = Σ x³ + x0·x1: H = diag(6x) + the x0x1 cross term.
 Var cubic(const Var& x) { return sum(pow(x, 3.0)) + sum(slice(x, 0, 0, 1) * slice(x, 0, 1, 2)); }
 }  // namespace

@@ -1,13 +1,12 @@
 #include <boost/test/unit_test.hpp>
 
 #include "autodiff/autodiff.hpp"
+#include "tests/message.hpp"
 
 using namespace autodiff;
 
 namespace {
-bool message_has(const Error& e, const std::string& fragment) {
-  return std::string(e.what()).find(fragment) != std::string::npos;
-}
+using testing::message_has;
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(backward_accumulates_fan_out) {

@@ -1,12 +1,13 @@
 #include <boost/test/unit_test.hpp>
 
 #include "autodiff/autodiff.hpp"
+#include "tests/message.hpp"
 
 using namespace autodiff;
 using Values = std::vector<double>;
 
 namespace {
-bool has(const Error& e, const std::string& fragment) { return std::string(e.what()).find(fragment) != std::string::npos; }
+constexpr auto has = [](const autodiff::Error& e, const std::string& f) { return testing::message_has(e, f); };
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(factories_fill_values) {

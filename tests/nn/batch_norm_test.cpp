@@ -3,14 +3,13 @@
 #include <boost/test/unit_test.hpp>
 
 #include "nn/layers/batch_norm.hpp"
+#include "tests/message.hpp"
 
 using namespace autodiff;
 namespace tt = boost::test_tools;
 
 namespace {
-bool message_has(const Error& e, const std::string& fragment) {
-  return std::string(e.what()).find(fragment) != std::string::npos;
-}
+using testing::message_has;
 // Columns {1, 3} and {2, 6}: means 2 and 4, biased variances 1 and 4.
 Tensor two_features() { return Tensor::from({1, 2, 3, 6}, {2, 2}, DType::f64); }
 }  // namespace

@@ -2,13 +2,12 @@
 #include <boost/test/unit_test.hpp>
 
 #include "nn/layers/embedding.hpp"
+#include "tests/message.hpp"
 
 using namespace autodiff;
 
 namespace {
-bool message_has(const Error& e, const std::string& fragment) {
-  return std::string(e.what()).find(fragment) != std::string::npos;
-}
+using testing::message_has;
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(output_appends_the_embedding_axis) {

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "nn/layers.hpp"
+#include "tests/message.hpp"
 
 using autodiff::DType;
 using autodiff::Shape;
@@ -11,17 +12,7 @@ using autodiff::Var;
 
 namespace {
 
-auto message_has(std::vector<std::string> fragments) {
-  return [fragments](const std::exception& e) {
-    const std::string what = e.what();
-    for (const auto& f : fragments)
-      if (what.find(f) == std::string::npos) {
-        BOOST_TEST_MESSAGE("missing '" << f << "' in: " << what);
-        return false;
-      }
-    return true;
-  };
-}
+using testing::message_has;
 
 std::vector<double> values(const Tensor& t) { return t.to_vector(); }
 

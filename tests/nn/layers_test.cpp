@@ -1,5 +1,6 @@
 // GCC 12 at -O3 warns -Wrestrict inside Boost's data-test-case naming (a false positive, GCC bug 105651).
 #include "nn/layers.hpp"
+#include "tests/message.hpp"
 
 #include <algorithm>
 #include <boost/test/data/test_case.hpp>
@@ -16,17 +17,7 @@ namespace bdata = boost::unit_test::data;
 
 namespace {
 
-auto message_has(std::vector<std::string> fragments) {
-  return [fragments](const std::exception& e) {
-    const std::string what = e.what();
-    for (const auto& f : fragments)
-      if (what.find(f) == std::string::npos) {
-        BOOST_TEST_MESSAGE("missing '" << f << "' in: " << what);
-        return false;
-      }
-    return true;
-  };
-}
+using testing::message_has;
 
 std::vector<double> values(const Tensor& t) { return t.to_vector(); }
 

@@ -10,11 +10,13 @@
 #include <ostream>
 
 #include "nn/layers/recurrent.hpp"
+#include "tests/message.hpp"
 
 using namespace autodiff;
 namespace bdata = boost::unit_test::data;
 
 namespace {
+using testing::message_has;
 
 template <class L>
 L& built(L&& layer, const Shape& input_shape, DType dtype = DType::f32) {
@@ -24,9 +26,6 @@ L& built(L&& layer, const Shape& input_shape, DType dtype = DType::f32) {
   return layer;
 }
 
-bool message_has(const Error& e, const std::string& fragment) {
-  return std::string(e.what()).find(fragment) != std::string::npos;
-}
 
 struct Row {
   std::string name;
