@@ -177,6 +177,18 @@ BOOST_AUTO_TEST_CASE(wrong_kind_of_field_names_its_json_pointer) {
                         });
 }
 
+BOOST_AUTO_TEST_CASE(hostile_sizes_are_rejected_before_anything_is_allocated) {
+  // 10^12 units on 10^6 inputs would ask for 4 PB of weights.
+  const std::string json = R"({"class": "Sequential", "layers": [{"type": "Dense", "config":
+      {"units": 1000000000000, "input_shape": [1000000]}}]})";
+  BOOST_CHECK_EXCEPTION(nn::parse_model_json(json, "huge.json"), autodiff::ValueError,
+                        [](const autodiff::ValueError& e) {
+                          const std::string what = e.what();
+                          return what.find("huge.json") != std::string::npos &&
+                                 what.find("'units' = 1000000000000 exceeds the limit") != std::string::npos;
+                        });
+}
+
 BOOST_AUTO_TEST_CASE(weights_only_file_says_to_use_load_weights) {
   const auto path = temp("wengert_model_weights_only.safetensors");
   nn::Sequential model{nn::Dense(2, {.input_shape = Shape{3}})};
