@@ -32,7 +32,7 @@ struct Workload {
 std::vector<Workload> workloads() {
   std::vector<Workload> w;
   for (int64_t s : {64, 128, 256, 512, 1024, 2048}) w.push_back({fmt::format("matmul/sq{}", s), s, s, s, false, false});
-  for (int64_t batch : {128, 32})
+  for (int64_t batch : {128, 32, 1})
     for (auto [in, out] : {std::pair<int64_t, int64_t>{784, 500}, {500, 500}, {500, 10}}) {
       const auto tag = fmt::format("{}x{}_b{}", in, out, batch);
       w.push_back({"matmul/mlp_fwd_" + tag, batch, out, in, false, false});  // Y = X·W

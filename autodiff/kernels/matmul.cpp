@@ -4,14 +4,18 @@
 // [mc, nc_tile] output tiles in parallel. Packing reads through the strides, so
 // transposed operands cost nothing extra. k is never split across threads and
 // the kc blocks depend on k alone, so every C element sums in the same order
-// for any thread count or tiling. Tiny products skip packing; a C narrower
-// than half a register tile is computed as Cᵀ = Bᵀ·Aᵀ.
+// for any thread count or tiling. A few rows of A (batch-1 inference) read B
+// in place instead, when B is contiguous along n or along k; tiny products
+// skip packing; a C narrower than half a register tile is computed as
+// Cᵀ = Bᵀ·Aᵀ (which then often has few enough rows to skip packing). The path
+// depends on the shape, strides and CPU only, never on the thread count.
 #include "autodiff/kernels/matmul.hpp"
 
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <new>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 #include <vector>
@@ -59,6 +63,15 @@ GemmKernel<T> kernel_for(Isa isa) {
     if (isa == Isa::avx2) return detail::avx2_kernel_f64();
     return detail::generic_kernel_f64();
   }
+}
+
+template <class T>
+detail::UnpackedKernels<T> unpacked_for(Isa isa) {
+  if (isa != Isa::avx512) return {nullptr, nullptr};
+  if constexpr (std::is_same_v<T, float>)
+    return detail::avx512_unpacked_f32();
+  else
+    return detail::avx512_unpacked_f64();
 }
 
 // Packing scratch, reused across calls on one thread. A gemm nested inside
@@ -134,6 +147,31 @@ void gemm_small(int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a, int64
   }
 }
 
+// Few rows of A: B is read in place, its columns split across threads. A
+// column's sums are the same whichever slice computes it.
+template <class T>
+void gemm_unpacked(const detail::UnpackedKernels<T>& kern, int64_t m, int64_t n, int64_t k, const T* a,
+                   int64_t rs_a, int64_t cs_a, const T* b, int64_t rs_b, int64_t cs_b, T* c, int64_t ldc,
+                   bool accumulate) {
+  detail::UnpackedFn<T> run = cs_b == 1 ? kern.rows : kern.dots;
+  std::optional<Scratch> a_rows;  // dots reads A along k: copy a transposed A, [m, k], once
+  if (cs_b != 1 && cs_a != 1) {
+    a_rows.emplace(sizeof(T) * static_cast<size_t>(m * k));
+    T* dst = static_cast<T*>(a_rows->data());
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t p = 0; p < k; ++p) dst[i * k + p] = a[i * rs_a + p * cs_a];
+    a = dst, rs_a = k, cs_a = 1;
+  }
+  const int64_t tasks = std::clamp<int64_t>(2 * m * n * k / task_flops, 1, 4 * static_cast<int64_t>(num_threads()));
+  const int64_t nt = round_up(ceil_div(n, tasks), 128);
+  parallel_for(ceil_div(n, nt), 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t j0 = t * nt;
+      run(m, std::min(nt, n - j0), k, a, rs_a, cs_a, b + j0 * cs_b, rs_b, cs_b, c + j0, ldc, accumulate);
+    }
+  });
+}
+
 // Cᵀ = Bᵀ·Aᵀ through a [n, m] scratch: for a C too narrow to fill the nr-wide
 // register tiles, the transposed product fills them.
 template <class T>
@@ -197,9 +235,13 @@ template <class T>
 void gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a, int64_t cs_a, const T* b, int64_t rs_b,
           int64_t cs_b, T* c, int64_t ldc, bool accumulate) {
   if (m <= 0 || n <= 0) return;
-  if (k <= 0 || m * n * k <= small_volume)
-    return gemm_small(m, n, std::max<int64_t>(k, 0), a, rs_a, cs_a, b, rs_b, cs_b, c, ldc, accumulate);
-  const GemmKernel<T> kern = kernel_for<T>(active_isa());
+  if (k <= 0) return gemm_small(m, n, int64_t{0}, a, rs_a, cs_a, b, rs_b, cs_b, c, ldc, accumulate);
+  const Isa isa = active_isa();
+  const detail::UnpackedKernels<T> unpacked = unpacked_for<T>(isa);
+  if (unpacked.rows && m <= detail::unpacked_m_max && (cs_b == 1 || rs_b == 1))
+    return gemm_unpacked(unpacked, m, n, k, a, rs_a, cs_a, b, rs_b, cs_b, c, ldc, accumulate);
+  if (m * n * k <= small_volume) return gemm_small(m, n, k, a, rs_a, cs_a, b, rs_b, cs_b, c, ldc, accumulate);
+  const GemmKernel<T> kern = kernel_for<T>(isa);
   if (2 * n < kern.nr && n < m) return gemm_transposed(m, n, k, a, rs_a, cs_a, b, rs_b, cs_b, c, ldc, accumulate);
   gemm_blocked(kern, m, n, k, a, rs_a, cs_a, b, rs_b, cs_b, c, ldc, accumulate);
 }

@@ -20,6 +20,20 @@ using BlockFn = void (*)(int64_t mc, int64_t nc, int64_t kc, const T* ap, const 
 template <class T>
 using PackFn = void (*)(const T* src, int64_t rs_x, int64_t rs_p, int64_t width, int64_t kc, T* dst);
 
+/// Few rows of A, B read in place (matmul_unpacked_avx512.cpp): C[m,n] (+)= A[m,k] · B[k,n]
+/// for m ≤ unpacked_m_max. `rows` needs cs_b = 1; `dots` needs rs_b = 1 and cs_a = 1.
+/// Each C element's order of summation over k depends on k alone.
+template <class T>
+using UnpackedFn = void (*)(int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a, int64_t cs_a, const T* b,
+                            int64_t rs_b, int64_t cs_b, T* c, int64_t ldc, bool accumulate);
+inline constexpr int64_t unpacked_m_max = 12;
+
+template <class T>
+struct UnpackedKernels {
+  UnpackedFn<T> rows;
+  UnpackedFn<T> dots;
+};
+
 /// A micro-kernel family: its register tile [mr, nr], the packers for its A
 /// panels (w = mr) and B panels (w = nr), and its block runner.
 template <class T>
@@ -42,5 +56,7 @@ GemmKernel<float> avx2_kernel_f32();
 GemmKernel<double> avx2_kernel_f64();
 GemmKernel<float> generic_kernel_f32();
 GemmKernel<double> generic_kernel_f64();
+UnpackedKernels<float> avx512_unpacked_f32();
+UnpackedKernels<double> avx512_unpacked_f64();
 
 }  // namespace autodiff::kernels::detail

@@ -29,11 +29,14 @@ std::ostream& operator<<(std::ostream& os, const GemmShape& s) {
   return os << s.m << "x" << s.n << "x" << s.k;
 }
 
-// Small-path, edge-tile (every m mod 12), narrow-C (transposed) and multi-kc-block shapes.
-const GemmShape shapes[] = {{1, 1, 1},      {2, 3, 4},       {13, 17, 29},    {1, 100, 50},   {100, 1, 50},
-                            {37, 45, 1},    {64, 64, 64},    {12, 32, 385},   {25, 33, 770},  {97, 131, 67},
-                            {41, 37, 50},   {59, 70, 40},    {3, 500, 30},    {31, 200, 9},   {300, 3, 200},
-                            {128, 10, 500}, {500, 10, 128},  {128, 784, 500}, {500, 128, 784}, {784, 500, 128}};
+// Small-path, edge-tile (every m mod 12), narrow-C (transposed) and multi-kc-block shapes, then
+// few-row (unpacked) shapes: every m ≤ 12 tile, column and k tails, batch-1 MLP layers.
+const GemmShape shapes[] = {{1, 1, 1},      {2, 3, 4},       {13, 17, 29},    {1, 100, 50},    {100, 1, 50},
+                            {37, 45, 1},    {64, 64, 64},    {12, 32, 385},   {25, 33, 770},   {97, 131, 67},
+                            {41, 37, 50},   {59, 70, 40},    {3, 500, 30},    {31, 200, 9},    {300, 3, 200},
+                            {128, 10, 500}, {500, 10, 128},  {128, 784, 500}, {500, 128, 784}, {784, 500, 128},
+                            {1, 500, 784},  {1, 10, 500},    {2, 70, 33},     {3, 129, 47},    {4, 65, 17},
+                            {5, 31, 16},    {8, 33, 300},    {8, 10, 128},    {11, 40, 17},    {12, 7, 1}};
 
 // How a logical [rows, cols] operand sits in memory.
 enum class Layout { row_major, transposed, padded };
@@ -161,6 +164,22 @@ std::vector<T> run_with_threads(int threads, const GemmShape& s, bool transpose_
 BOOST_AUTO_TEST_CASE(one_and_two_threads_are_bit_identical) {
   const GemmShape big[] = {{128, 784, 500}, {500, 128, 784}, {784, 500, 128}, {301, 517, 1031}, {1, 1000, 700}};
   for (const auto& s : big)
+    for (int t = 0; t < 4; ++t) {
+      BOOST_TEST_CONTEXT("shape " << s << ", transposes " << t) {
+        const auto f1 = run_with_threads<float>(1, s, t & 1, t & 2);
+        const auto f2 = run_with_threads<float>(2, s, t & 1, t & 2);
+        BOOST_TEST(std::memcmp(f1.data(), f2.data(), f1.size() * sizeof(float)) == 0);
+        const auto d1 = run_with_threads<double>(1, s, t & 1, t & 2);
+        const auto d2 = run_with_threads<double>(2, s, t & 1, t & 2);
+        BOOST_TEST(std::memcmp(d1.data(), d2.data(), d1.size() * sizeof(double)) == 0);
+      }
+    }
+  autodiff::set_num_threads(0);
+}
+
+BOOST_AUTO_TEST_CASE(few_row_products_are_bit_identical_across_threads) {
+  const GemmShape few_rows[] = {{1, 4000, 600}, {2, 3000, 700}, {3, 2000, 800}, {8, 1000, 300}, {1, 784, 500}};
+  for (const auto& s : few_rows)
     for (int t = 0; t < 4; ++t) {
       BOOST_TEST_CONTEXT("shape " << s << ", transposes " << t) {
         const auto f1 = run_with_threads<float>(1, s, t & 1, t & 2);

@@ -1,0 +1,196 @@
+// AVX-512 kernels for a product with few rows of A (m ≤ unpacked_m_max), which
+// read B in place: packing B would cost as much as the product itself (at
+// m = 1 the driver would copy a whole weight matrix for one input row).
+// `rows`: B contiguous along n. Every B row is loaded once and multiplied by
+// all m broadcast A values; each C element is one k-ordered FMA chain.
+// `dots`: B contiguous along k (a transposed B) and A contiguous along k. Each
+// C element is W lane sums over k (lane l takes p ≡ l mod W, in order) reduced
+// by a fixed tree. Either way the order depends on k alone, not on the tiling.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "autodiff/kernels/matmul_kernels.hpp"
+
+namespace autodiff::kernels::detail {
+namespace {
+
+struct F32 {
+  using T = float;
+  using V = __m512;
+  using Mask = __mmask16;
+  static constexpr int W = 16;
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline V zero() { return _mm512_setzero_ps(); }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline V bcast(T x) { return _mm512_set1_ps(x); }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline V load(Mask m, const T* p) {
+    return _mm512_maskz_loadu_ps(m, p);
+  }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline void store(Mask m, T* p, V v) {
+    _mm512_mask_storeu_ps(p, m, v);
+  }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline V fma(V a, V b, V c) {
+    return _mm512_fmadd_ps(a, b, c);
+  }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline V add(V a, V b) { return _mm512_add_ps(a, b); }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline T sum(V v) { return _mm512_reduce_add_ps(v); }
+};
+
+struct F64 {
+  using T = double;
+  using V = __m512d;
+  using Mask = __mmask8;
+  static constexpr int W = 8;
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline V zero() { return _mm512_setzero_pd(); }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline V bcast(T x) { return _mm512_set1_pd(x); }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline V load(Mask m, const T* p) {
+    return _mm512_maskz_loadu_pd(m, p);
+  }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline void store(Mask m, T* p, V v) {
+    _mm512_mask_storeu_pd(p, m, v);
+  }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline V fma(V a, V b, V c) {
+    return _mm512_fmadd_pd(a, b, c);
+  }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline V add(V a, V b) { return _mm512_add_pd(a, b); }
+  [[gnu::always_inline, gnu::target("avx512f")]] static inline T sum(V v) { return _mm512_reduce_add_pd(v); }
+};
+
+template <class S>
+typename S::Mask lanes(int64_t rest) {
+  return static_cast<typename S::Mask>(rest >= S::W ? ~0u : rest <= 0 ? 0u : (1u << rest) - 1u);
+}
+
+// Enough vectors of columns that M·NV FMA chains hide the FMA latency.
+constexpr int row_vectors(int m) { return m == 1 ? 8 : m <= 4 ? 4 : 2; }
+
+// C[M, nc] (+)= A[M, k] · B[k, nc] with B rows contiguous, NV vectors of
+// columns at a time; the last block is masked.
+template <class S, int M>
+[[gnu::target("avx512f"), gnu::hot]] void rows_tile(int64_t n, int64_t k, const typename S::T* a, int64_t rs_a,
+                                                     int64_t cs_a, const typename S::T* b, int64_t rs_b,
+                                                     typename S::T* c, int64_t ldc, bool accumulate) {
+  using V = typename S::V;
+  constexpr int NV = row_vectors(M);
+  for (int64_t j = 0; j < n; j += NV * S::W) {
+    typename S::Mask mask[NV];
+    V acc[M][NV];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) mask[v] = lanes<S>(n - j - v * S::W);
+#pragma GCC unroll 16
+    for (int i = 0; i < M; ++i)
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) acc[i][v] = S::zero();
+    for (int64_t p = 0; p < k; ++p) {
+      const typename S::T* brow = b + p * rs_b + j;
+      V bv[NV];
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) bv[v] = S::load(mask[v], brow + v * S::W);
+#pragma GCC unroll 16
+      for (int i = 0; i < M; ++i) {
+        const V av = S::bcast(a[i * rs_a + p * cs_a]);
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; ++v) acc[i][v] = S::fma(av, bv[v], acc[i][v]);
+      }
+    }
+#pragma GCC unroll 16
+    for (int i = 0; i < M; ++i)
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) {
+        typename S::T* dst = c + i * ldc + j + v * S::W;
+        V x = acc[i][v];
+        if (accumulate) x = S::add(x, S::load(mask[v], dst));
+        S::store(mask[v], dst, x);
+      }
+  }
+}
+
+template <class S>
+using RowsTileFn = void (*)(int64_t, int64_t, const typename S::T*, int64_t, int64_t, const typename S::T*, int64_t,
+                            typename S::T*, int64_t, bool);
+
+template <class S, size_t... M>
+constexpr std::array<RowsTileFn<S>, sizeof...(M)> rows_table(std::index_sequence<M...>) {
+  return {&rows_tile<S, int(M) + 1>...};
+}
+
+template <class S>
+[[gnu::target("avx512f")]] void rows(int64_t m, int64_t n, int64_t k, const typename S::T* a, int64_t rs_a,
+                                     int64_t cs_a, const typename S::T* b, int64_t rs_b, int64_t /*cs_b = 1*/,
+                                     typename S::T* c, int64_t ldc, bool accumulate) {
+  static constexpr auto table = rows_table<S>(std::make_index_sequence<unpacked_m_max>());
+  table[m - 1](n, k, a, rs_a, cs_a, b, rs_b, c, ldc, accumulate);
+}
+
+// C[M, J] (+)= A[M, k] · B[k, J], A rows and B columns contiguous along k.
+template <class S, int M, int J>
+[[gnu::target("avx512f"), gnu::hot]] void dots_tile(int64_t k, const typename S::T* a, int64_t rs_a,
+                                                     const typename S::T* b, int64_t cs_b, typename S::T* c,
+                                                     int64_t ldc, bool accumulate) {
+  using V = typename S::V;
+  V acc[M][J];
+#pragma GCC unroll 8
+  for (int i = 0; i < M; ++i)
+#pragma GCC unroll 8
+    for (int j = 0; j < J; ++j) acc[i][j] = S::zero();
+  for (int64_t p = 0; p < k; p += S::W) {
+    const auto mask = lanes<S>(k - p);
+    V bv[J];
+#pragma GCC unroll 8
+    for (int j = 0; j < J; ++j) bv[j] = S::load(mask, b + j * cs_b + p);
+#pragma GCC unroll 8
+    for (int i = 0; i < M; ++i) {
+      const V av = S::load(mask, a + i * rs_a + p);
+#pragma GCC unroll 8
+      for (int j = 0; j < J; ++j) acc[i][j] = S::fma(av, bv[j], acc[i][j]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < M; ++i)
+#pragma GCC unroll 8
+    for (int j = 0; j < J; ++j) {
+      const typename S::T x = S::sum(acc[i][j]);
+      c[i * ldc + j] = accumulate ? c[i * ldc + j] + x : x;
+    }
+}
+
+constexpr int dots_m = 4, dots_j = 4;
+
+template <class S>
+using DotsTileFn = void (*)(int64_t, const typename S::T*, int64_t, const typename S::T*, int64_t, typename S::T*,
+                            int64_t, bool);
+
+template <class S, int M, size_t... J>
+constexpr std::array<DotsTileFn<S>, dots_j> dots_row(std::index_sequence<J...>) {
+  return {&dots_tile<S, M, int(J) + 1>...};
+}
+
+template <class S, size_t... M>
+constexpr std::array<std::array<DotsTileFn<S>, dots_j>, dots_m> dots_table(std::index_sequence<M...>) {
+  return {dots_row<S, int(M) + 1>(std::make_index_sequence<dots_j>())...};
+}
+
+// A [dots_m, k] row group stays in L1 while the B columns stream past it.
+template <class S>
+[[gnu::target("avx512f")]] void dots(int64_t m, int64_t n, int64_t k, const typename S::T* a, int64_t rs_a,
+                                     int64_t /*cs_a = 1*/, const typename S::T* b, int64_t /*rs_b = 1*/,
+                                     int64_t cs_b, typename S::T* c, int64_t ldc, bool accumulate) {
+  static constexpr auto table = dots_table<S>(std::make_index_sequence<dots_m>());
+  for (int64_t j = 0; j < n; j += dots_j)
+    for (int64_t i = 0; i < m; i += dots_m) {
+      const int64_t mi = std::min<int64_t>(dots_m, m - i), nj = std::min<int64_t>(dots_j, n - j);
+      table[mi - 1][nj - 1](k, a + i * rs_a, rs_a, b + j * cs_b, cs_b, c + i * ldc + j, ldc, accumulate);
+    }
+}
+
+}  // namespace
+
+UnpackedKernels<float> avx512_unpacked_f32() { return {&rows<F32>, &dots<F32>}; }
+UnpackedKernels<double> avx512_unpacked_f64() { return {&rows<F64>, &dots<F64>}; }
+
+}  // namespace autodiff::kernels::detail
