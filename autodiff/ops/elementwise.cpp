@@ -2,10 +2,22 @@
 
 #include <cmath>
 
+#include "autodiff/kernels/vmath.hpp"
 #include "autodiff/op.hpp"
 #include "autodiff/tensor_map.hpp"
 
 namespace autodiff {
+namespace {
+// Contiguous f32 inputs take the vectorized kernel (kernels/vmath.hpp); f64 and strided
+// views keep the libm map, so f64 gradient checks see exactly what they saw before.
+template <class F>
+Tensor map_f32_fast(const Tensor& x, void (*vector)(const float*, float*, int64_t), F f) {
+  if (x.dtype() != DType::f32 || !x.is_contiguous()) return map(x, f);
+  Tensor out = Tensor::empty(x.shape(), DType::f32);
+  vector(x.data<float>(), out.data<float>(), x.numel());
+  return out;
+}
+}  // namespace
 
 struct Add {
   static constexpr std::string_view name = "add";
@@ -74,7 +86,7 @@ Var pow(const Var& x, double p) { return apply(PowScalar{p}, x); }
 
 struct Exp {
   static constexpr std::string_view name = "exp";
-  Tensor forward(const Tensor& x) { return map(x, [](auto v) { return std::exp(v); }); }
+  Tensor forward(const Tensor& x) { return map_f32_fast(x, kernels::vexp, [](auto v) { return std::exp(v); }); }
   Grads backward(const Ctx& c, const Var& g) const { return {g * c.output}; }
 };
 Var exp(const Var& x) { return apply(Exp{}, x); }
@@ -123,7 +135,7 @@ Var cos(const Var& x) { return apply(Cos{}, x); }
 
 struct Tanh {
   static constexpr std::string_view name = "tanh";
-  Tensor forward(const Tensor& x) { return map(x, [](auto v) { return std::tanh(v); }); }
+  Tensor forward(const Tensor& x) { return map_f32_fast(x, kernels::vtanh, [](auto v) { return std::tanh(v); }); }
   Grads backward(const Ctx& c, const Var& g) const { return {g * (1.0 - c.output * c.output)}; }
 };
 Var tanh(const Var& x) { return apply(Tanh{}, x); }
@@ -132,7 +144,7 @@ struct Sigmoid {
   static constexpr std::string_view name = "sigmoid";
   Tensor forward(const Tensor& x) {
     // Split by sign so e^(-x) never overflows for very negative x.
-    return map(x, [](auto v) {
+    return map_f32_fast(x, kernels::vsigmoid, [](auto v) {
       using T = decltype(v);
       if (v >= T(0)) return T(1) / (T(1) + std::exp(-v));
       const T e = std::exp(v);
