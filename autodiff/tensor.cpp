@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <numeric>
 
@@ -10,14 +11,9 @@
 
 namespace autodiff {
 
-Storage::Storage(size_t bytes) : bytes_(bytes) {
-  // Rounded up to the 64-byte alignment so SIMD loads never straddle a cache line at the start.
-  const size_t rounded = (std::max<size_t>(bytes, 1) + 63) / 64 * 64;
-  data_ = std::aligned_alloc(64, rounded);
-  if (data_ == nullptr) throw std::bad_alloc();
-}
+Storage::Storage(size_t bytes) : data_(detail::allocate(bytes)), bytes_(bytes) {}
 
-Storage::~Storage() { std::free(data_); }
+Storage::~Storage() { detail::deallocate(data_, bytes_); }
 
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
   const int64_t n = shape.numel();
@@ -171,7 +167,21 @@ void Tensor::copy_(const Tensor& src) const {
   });
 }
 
-void Tensor::fill_(double v) const { copy_(Tensor::scalar(v, dtype_)); }
+void Tensor::fill_(double v) const {
+  if (!is_contiguous()) return copy_(Tensor::scalar(v, dtype_));  // throws: destination must be contiguous
+  // Zeros are all-zero bytes in f32 and f64 (but -0.0 is not).
+  const bool zero_bytes = v == 0.0 && !std::signbit(v);
+  dispatch(dtype_, [&]<class T>(T) {
+    T* p = data<T>();
+    const T x = static_cast<T>(v);
+    kernels::parallel_for(numel(), 4 * kernels::kElementwiseGrain, [&](int64_t b, int64_t e) {
+      if (zero_bytes)
+        std::memset(p + b, 0, static_cast<size_t>(e - b) * sizeof(T));
+      else
+        std::fill(p + b, p + e, x);
+    });
+  });
+}
 
 Shape broadcast_strides(const Tensor& t, const Shape& out, std::string_view op) {
   check<ShapeError>(t.rank() <= out.rank(), "{}: cannot broadcast {} to {}", op, t.shape(), out);

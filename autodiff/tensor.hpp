@@ -8,13 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "autodiff/allocator.hpp"
 #include "autodiff/dtype.hpp"
 #include "autodiff/error.hpp"
 #include "autodiff/shape.hpp"
 
 namespace autodiff {
 
-/// 64-byte aligned bytes that tensors share.
+/// 64-byte aligned bytes that tensors share, from the caching allocator (autodiff/allocator.hpp).
 class Storage {
  public:
   explicit Storage(size_t bytes);
