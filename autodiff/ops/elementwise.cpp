@@ -8,13 +8,15 @@
 
 namespace autodiff {
 namespace {
-// Contiguous f32 inputs take the vectorized kernel (kernels/vmath.hpp); f64 and strided
-// views keep the libm map, so f64 gradient checks see exactly what they saw before.
+// f32 takes the vectorized kernel (kernels/vmath.hpp); f64 keeps the libm map, so f64 gradient
+// checks see exactly what they saw before. A strided f32 view (an LSTM's gate slice) is copied
+// contiguous first: one copy costs far less than a scalar libm call per element.
 template <class F>
 Tensor map_f32_fast(const Tensor& x, void (*vector)(const float*, float*, int64_t), F f) {
-  if (x.dtype() != DType::f32 || !x.is_contiguous()) return map(x, f);
-  Tensor out = Tensor::empty(x.shape(), DType::f32);
-  vector(x.data<float>(), out.data<float>(), x.numel());
+  if (x.dtype() != DType::f32) return map(x, f);
+  const Tensor in = x.is_contiguous() ? x : x.contiguous();
+  Tensor out = Tensor::empty(in.shape(), DType::f32);
+  vector(in.data<float>(), out.data<float>(), in.numel());
   return out;
 }
 }  // namespace
@@ -133,12 +135,36 @@ struct Cos {
 };
 Var cos(const Var& x) { return apply(Cos{}, x); }
 
+// The VJPs of tanh, sigmoid and relu are one pass over (g, y) each instead of two or three
+// temporaries; each is an op of its own whose VJP keeps gradients of gradients.
+struct TanhBackward {  // g·(1 − y²)
+  static constexpr std::string_view name = "tanh_backward";
+  Tensor forward(const Tensor& g, const Tensor& y) {
+    return map(g, y, name, [](auto u, auto v) { return u * (decltype(v)(1) - v * v); });
+  }
+  Grads backward(const Ctx& c, const Var& gg) const {
+    const Var &g = c.inputs[0], &y = c.inputs[1];
+    return {c.needs(0) ? apply(TanhBackward{}, gg, y) : Var(), c.needs(1) ? gg * g * y * -2.0 : Var()};
+  }
+};
+
 struct Tanh {
   static constexpr std::string_view name = "tanh";
   Tensor forward(const Tensor& x) { return map_f32_fast(x, kernels::vtanh, [](auto v) { return std::tanh(v); }); }
-  Grads backward(const Ctx& c, const Var& g) const { return {g * (1.0 - c.output * c.output)}; }
+  Grads backward(const Ctx& c, const Var& g) const { return {apply(TanhBackward{}, g, c.output)}; }
 };
 Var tanh(const Var& x) { return apply(Tanh{}, x); }
+
+struct SigmoidBackward {  // g·y·(1 − y)
+  static constexpr std::string_view name = "sigmoid_backward";
+  Tensor forward(const Tensor& g, const Tensor& y) {
+    return map(g, y, name, [](auto u, auto v) { return u * v * (decltype(v)(1) - v); });
+  }
+  Grads backward(const Ctx& c, const Var& gg) const {
+    const Var &g = c.inputs[0], &y = c.inputs[1];
+    return {c.needs(0) ? apply(SigmoidBackward{}, gg, y) : Var(), c.needs(1) ? gg * g * (1.0 - 2.0 * y) : Var()};
+  }
+};
 
 struct Sigmoid {
   static constexpr std::string_view name = "sigmoid";
@@ -151,9 +177,27 @@ struct Sigmoid {
       return e / (T(1) + e);
     });
   }
-  Grads backward(const Ctx& c, const Var& g) const { return {g * c.output * (1.0 - c.output)}; }
+  Grads backward(const Ctx& c, const Var& g) const { return {apply(SigmoidBackward{}, g, c.output)}; }
 };
 Var sigmoid(const Var& x) { return apply(Sigmoid{}, x); }
+
+struct ReluBackward {  // g where y > 0, else 0; relu is piecewise linear, so y gets no gradient
+  static constexpr std::string_view name = "relu_backward";
+  Tensor forward(const Tensor& g, const Tensor& y) {
+    return map(g, y, name, [](auto u, auto v) { return v > 0 ? u : decltype(u)(0); });
+  }
+  Grads backward(const Ctx& c, const Var& gg) const {
+    return {c.needs(0) ? apply(ReluBackward{}, gg, c.inputs[1]) : Var(), Var()};
+  }
+};
+
+struct Relu {
+  static constexpr std::string_view name = "relu";
+  // `v > 0 ? v : 0` would turn NaN into 0; a NaN input stays NaN, as in PyTorch.
+  Tensor forward(const Tensor& x) { return map(x, [](auto v) { return v <= 0 ? decltype(v)(0) : v; }); }
+  Grads backward(const Ctx& c, const Var& g) const { return {apply(ReluBackward{}, g, c.output)}; }
+};
+Var relu(const Var& x) { return apply(Relu{}, x); }
 
 struct Where {
   static constexpr std::string_view name = "where";
@@ -172,7 +216,6 @@ Var where(const Var& mask, const Var& a, const Var& b) {
   return apply(Where{}, mask, a, b);
 }
 
-Var relu(const Var& x) { return x * gt(x, scalar_like(0.0, x)); }
 Var leaky_relu(const Var& x, double alpha) { return where(gt(x, scalar_like(0.0, x)), x, x * alpha); }
 Var elu(const Var& x, double alpha) {
   // exp of the clipped input: the untaken branch must stay finite or 0·inf poisons the gradient.

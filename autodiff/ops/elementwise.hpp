@@ -34,16 +34,16 @@ Var abs(const Var& x);
 Var sin(const Var& x);
 /// y = cos x.                  VJP: −g·sin x
 Var cos(const Var& x);
-/// y = tanh x.                 VJP: g·(1 − y²)
+/// y = tanh x.                 VJP: g·(1 − y²)        (one fused op, tanh_backward)
 Var tanh(const Var& x);
-/// y = 1 / (1 + e⁻ˣ).          VJP: g·y·(1 − y)
+/// y = 1 / (1 + e⁻ˣ).          VJP: g·y·(1 − y)       (one fused op, sigmoid_backward)
 Var sigmoid(const Var& x);
+/// y = max(x, 0); NaN stays NaN.   VJP: g where y > 0, else 0   (one fused op, relu_backward)
+Var relu(const Var& x);
 /// y = mask ? a : b (mask holds 0/1, no gradient).   VJP: (—, g·mask, g·(1 − mask))
 Var where(const Var& mask, const Var& a, const Var& b);
 
 // Composites: written with the primitives above, no backward of their own.
-/// y = max(x, 0)
-Var relu(const Var& x);
 /// y = x > 0 ? x : αx
 Var leaky_relu(const Var& x, double alpha = 0.01);
 /// y = x > 0 ? x : α(eˣ − 1)

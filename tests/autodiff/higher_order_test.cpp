@@ -100,3 +100,27 @@ BOOST_AUTO_TEST_CASE(graph_view_exports_and_answers_reachability) {
   BOOST_TEST(dot.str().find("mul") != std::string::npos);
   BOOST_TEST(boost::num_vertices(to_graph(scope.tape())) > boost::num_vertices(to_graph(y)));
 }
+
+// tanh, sigmoid and relu have fused VJP ops (tanh_backward, ...); their own VJPs give the second
+// derivative and theirs the third. The table checks second order; here gradgradcheck runs on the
+// first derivative, which checks the third.
+BOOST_AUTO_TEST_CASE(fused_activation_vjps_have_third_derivatives) {
+  const Tensor x = Tensor::from({-1.3, -0.4, 0.2, 0.9, 1.7, 2.5}, {2, 3}, DType::f64);
+  for (auto [name, f] : {std::pair<std::string, Var (*)(const Var&)>{"tanh", tanh}, {"sigmoid", sigmoid}}) {
+    const Function derivative = [f](const std::vector<Var>& in) {
+      // Finite differences call this on constants under NoGrad; grad needs a recorded leaf.
+      EnableGrad enable;
+      const Var x = in[0].requires_grad() ? in[0] : Var(in[0].value(), true);
+      return grad(sum(f(x) * x), {x}, {.create_graph = true})[0];
+    };
+    const GradcheckResult r = gradgradcheck(derivative, {x}, {.name = name + "'"});
+    BOOST_TEST(r.ok, r);
+  }
+  // relu is piecewise linear: its derivative is g where x > 0 and its second derivative is zero.
+  TapeScope scope;
+  Var v(x, true);
+  const Var dv = grad(sum(relu(v) * relu(v)), {v}, {.create_graph = true})[0];
+  BOOST_TEST(dv.value().to_vector() == (Values{0, 0, 0.4, 1.8, 3.4, 5.0}), tt::per_element());  // doubling is exact
+  const Var ddv = grad(sum(dv), {v})[0];
+  BOOST_TEST(ddv.value().to_vector() == (Values{0, 0, 2, 2, 2, 2}), tt::per_element());
+}
