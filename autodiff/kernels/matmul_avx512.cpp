@@ -9,9 +9,8 @@
 #pragma GCC diagnostic pop
 
 #include <algorithm>
-#include <array>
-#include <utility>
 
+#include "autodiff/kernels/matmul_block.hpp"
 #include "autodiff/kernels/matmul_kernels.hpp"
 #include "autodiff/kernels/matmul_pack.hpp"
 
@@ -110,76 +109,46 @@ template <int64_t W>
 // C[M, nr] (+)= Ap[M, kc] · Bp[kc, nr] for one register tile; nr ≤ NV·W, the
 // last vector is masked. Ap panels have stride S::MR, Bp panels S::NV·S::W.
 template <class S, int M, int NV>
-[[gnu::target("avx512f"), gnu::hot]] void tile(int64_t kc, const typename S::T* ap, const typename S::T* bp,
-                                                typename S::T* c, int64_t ldc, int nr, bool accumulate) {
+struct Tile {
   using T = typename S::T;
-  using V = typename S::V;
-  constexpr int nr_full = S::NV * S::W;
-  for (int i = 0; i < M; ++i) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-  V acc[M][NV];
+  [[gnu::target("avx512f"), gnu::hot]] static void run(int64_t kc, const T* ap, const T* bp, T* c, int64_t ldc, int nr,
+                                                       bool accumulate) {
+    using V = typename S::V;
+    constexpr int nr_full = S::NV * S::W;
+    for (int i = 0; i < M; ++i) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    V acc[M][NV];
 #pragma GCC unroll 32
-  for (int i = 0; i < M; ++i)
+    for (int i = 0; i < M; ++i)
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) acc[i][v] = S::zero();
+      for (int v = 0; v < NV; ++v) acc[i][v] = S::zero();
 #pragma GCC unroll 4
-  for (int64_t p = 0; p < kc; ++p) {
-    V b[NV];
+    for (int64_t p = 0; p < kc; ++p) {
+      V b[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) b[v] = S::load(bp + v * S::W);
+      for (int v = 0; v < NV; ++v) b[v] = S::load(bp + v * S::W);
+#pragma GCC unroll 32
+      for (int i = 0; i < M; ++i) {
+        const V a = S::bcast(ap + i);
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc[i][v] = S::fma(a, b[v], acc[i][v]);
+      }
+      ap += S::MR;
+      bp += nr_full;
+    }
 #pragma GCC unroll 32
     for (int i = 0; i < M; ++i) {
-      const V a = S::bcast(ap + i);
+      T* row = c + i * ldc;
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[i][v] = S::fma(a, b[v], acc[i][v]);
-    }
-    ap += S::MR;
-    bp += nr_full;
-  }
-#pragma GCC unroll 32
-  for (int i = 0; i < M; ++i) {
-    T* row = c + i * ldc;
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) {
-      const int rest = nr - v * S::W;
-      const auto mask = static_cast<typename S::Mask>(rest >= S::W ? ~0u : (1u << rest) - 1u);
-      V x = acc[i][v];
-      if (accumulate) x = S::add(x, S::load(mask, row + v * S::W));
-      S::store(mask, row + v * S::W, x);
+      for (int v = 0; v < NV; ++v) {
+        const int rest = nr - v * S::W;
+        const auto mask = static_cast<typename S::Mask>(rest >= S::W ? ~0u : (1u << rest) - 1u);
+        V x = acc[i][v];
+        if (accumulate) x = S::add(x, S::load(mask, row + v * S::W));
+        S::store(mask, row + v * S::W, x);
+      }
     }
   }
-}
-
-template <class S>
-using TileFn = void (*)(int64_t, const typename S::T*, const typename S::T*, typename S::T*, int64_t, int, bool);
-
-// tiles<S>[m - 1][nv - 1] is the tile for m rows and nv vectors of columns.
-template <class S, int M, size_t... V>
-constexpr std::array<TileFn<S>, S::NV> tile_row(std::index_sequence<V...>) {
-  return {&tile<S, M, int(V) + 1>...};
-}
-
-template <class S, size_t... M>
-constexpr std::array<std::array<TileFn<S>, S::NV>, S::MR> tile_table(std::index_sequence<M...>) {
-  return {tile_row<S, int(M) + 1>(std::make_index_sequence<S::NV>())...};
-}
-
-template <class S>
-constexpr auto tiles = tile_table<S>(std::make_index_sequence<S::MR>());
-
-// B micro-panel [kc, nr] stays hot while the A panels of the block stream past it.
-template <class S>
-[[gnu::target("avx512f")]] void block(int64_t mc, int64_t nc, int64_t kc, const typename S::T* ap,
-                                      const typename S::T* bp, typename S::T* c, int64_t ldc, bool accumulate) {
-  constexpr int64_t nr_full = S::NV * S::W;
-  for (int64_t j = 0; j < nc; j += nr_full) {
-    const int nr = static_cast<int>(std::min(nr_full, nc - j));
-    const int nv = (nr + S::W - 1) / S::W;
-    for (int64_t i = 0; i < mc; i += S::MR) {
-      const int mr = static_cast<int>(std::min<int64_t>(S::MR, mc - i));
-      tiles<S>[mr - 1][nv - 1](kc, ap + i * kc, bp + j * kc, c + i * ldc + j, ldc, nr, accumulate);
-    }
-  }
-}
+};
 
 }  // namespace
 
@@ -187,12 +156,12 @@ bool cpu_has_avx512() { return __builtin_cpu_supports("avx512f"); }
 
 GemmKernel<float> avx512_kernel_f32() {
   constexpr int64_t nr = F32x16::NV * F32x16::W;
-  return {"avx512", F32x16::MR, nr, &pack_panel_f32<F32x16::MR>, &pack_panel_f32<nr>, &block<F32x16>};
+  return {"avx512", F32x16::MR, nr, &pack_panel_f32<F32x16::MR>, &pack_panel_f32<nr>, &run_block<F32x16, Tile>};
 }
 
 GemmKernel<double> avx512_kernel_f64() {
   constexpr int64_t nr = F64x8::NV * F64x8::W;
-  return {"avx512", F64x8::MR, nr, &pack_panel<double, F64x8::MR>, &pack_panel<double, nr>, &block<F64x8>};
+  return {"avx512", F64x8::MR, nr, &pack_panel<double, F64x8::MR>, &pack_panel<double, nr>, &run_block<F64x8, Tile>};
 }
 
 }  // namespace autodiff::kernels::detail
