@@ -9,9 +9,12 @@
 #include <vector>
 
 // Direct kernels rather than im2col + gemm: with the few channels of small
-// networks (c_out ≈ 10) a general gemm spends its time on edges. Each block of
-// pixels is unrolled into a patch matrix that stays in L1 and is multiplied by
-// weights packed to whole SIMD registers, so accumulators live in registers.
+// networks (c_out ≈ 10) a general gemm spends its time on edges, and unrolling
+// patches copies every input kh·kw times. Instead each image (a band of its rows)
+// is copied once into a buffer with its zero border, and the taps of a pixel are
+// read from there through a table of offsets, against weights packed to whole
+// SIMD registers, so accumulators live in registers. Only the strided case of
+// conv2d_backward_input still gathers a patch matrix per block of pixels.
 // Every output element is summed in a fixed order, whatever the thread count.
 
 namespace autodiff::kernels {
@@ -88,30 +91,6 @@ void patch_times_packed(int64_t m, int64_t n, int64_t k, const T* a, const T* b,
   }
 }
 
-// gw[r, 0:L] += Σ_p a[p, r] · g[p, 0:L] for r < R, p < m: R weight rows, in pixel order.
-template <class T, int R>
-void tile_cols(int64_t m, const T* a, int64_t lda, const T* g, int64_t ldg, T* gw, int64_t ldw) {
-  Vec<T> acc[R];
-  for (int r = 0; r < R; ++r) load(acc[r], gw + r * ldw);
-  for (int64_t p = 0; p < m; ++p) {
-    Vec<T> gv;
-    load(gv, g + p * ldg);
-    for (int r = 0; r < R; ++r) acc[r] += a[p * lda + r] * gv;
-  }
-  for (int r = 0; r < R; ++r) store(gw + r * ldw, acc[r]);
-}
-
-// gw[k, ldw] += a[m, k]ᵀ · g[m, ldw], with ldw a whole number of registers.
-template <class T>
-void patch_t_times(int64_t m, int64_t k, int64_t ldw, const T* a, const T* g, T* gw) {
-  for (int64_t j = 0; j < ldw; j += Simd<T>::lanes) {
-    int64_t r = 0;
-    for (; r + 8 <= k; r += 8) tile_cols<T, 8>(m, a + r, k, g + j, ldw, gw + r * ldw + j, ldw);
-    for (; r + 4 <= k; r += 4) tile_cols<T, 4>(m, a + r, k, g + j, ldw, gw + r * ldw + j, ldw);
-    for (; r < k; ++r) tile_cols<T, 1>(m, a + r, k, g + j, ldw, gw + r * ldw + j, ldw);
-  }
-}
-
 int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -(-a / b); }
 
 // The o in [within.begin, within.end) with lo <= o·stride + shift < hi.
@@ -119,31 +98,137 @@ Span solve(int64_t lo, int64_t hi, int64_t stride, int64_t shift, Span within) {
   return {std::max(within.begin, ceil_div(lo - shift, stride)), std::min(within.end, ceil_div(hi - shift, stride))};
 }
 
-// Patch rows for output pixels [q0, q1): the kh·kw·c_in inputs under each, zeros in the padding.
-// Works along output rows so that each tap copies a whole range of pixels without bounds tests.
+// A source [n, src_h, src_w, c] seen through a zero border: padded element (u, v) of image b is
+// src[b, u − top, v − left], zero outside; padded rows are wp·c elements long.
+struct Padded {
+  int64_t src_h, src_w, c, top, left, wp;
+};
+
+// Padded rows [u0, u1) of one image into dst.
 template <class T>
-void im2col(const Conv2dGeometry& g, const T* x, int64_t q0, int64_t q1, T* patch) {
-  const int64_t k = g.kh * g.kw * g.c_in;
-  std::fill(patch, patch + (q1 - q0) * k, T(0));
-  for (int64_t q = q0; q < q1;) {
-    const int64_t row = q / g.out_w, ow0 = q % g.out_w, count = std::min(q1 - q, g.out_w - ow0);
-    const int64_t b = row / g.out_h, oh = row % g.out_h;
-    for (int64_t i = 0; i < g.kh; ++i) {
-      const int64_t ih = oh * g.stride_h + i * g.dil_h - g.pad_top;
-      if (ih < 0 || ih >= g.h) continue;
-      const T* xrow = x + (b * g.h + ih) * g.w * g.c_in;
-      for (int64_t j = 0; j < g.kw; ++j) {
-        const int64_t shift = j * g.dil_w - g.pad_left;  // iw = ow·stride_w + shift
-        const Span ows = solve(0, g.w, g.stride_w, shift, {ow0, ow0 + count});
-        T* dst = patch + (q - q0) * k + (i * g.kw + j) * g.c_in;
-        if (g.c_in == 1)  // the common first layer: keep the loop free of branches
-          for (int64_t ow = ows.begin; ow < ows.end; ++ow) dst[(ow - ow0) * k] = xrow[ow * g.stride_w + shift];
-        else
-          for (int64_t ow = ows.begin; ow < ows.end; ++ow)
-            copy_short(xrow + (ow * g.stride_w + shift) * g.c_in, g.c_in, dst + (ow - ow0) * k);
+void pad_rows(const Padded& p, const T* image, int64_t u0, int64_t u1, T* dst) {
+  const int64_t row = p.wp * p.c;
+  const int64_t v0 = std::min(p.left, p.wp), v1 = std::clamp(p.left + p.src_w, v0, p.wp);  // columns from src
+  for (int64_t u = u0; u < u1; ++u, dst += row) {
+    const int64_t su = u - p.top;
+    if (su < 0 || su >= p.src_h) {
+      std::fill_n(dst, row, T(0));
+      continue;
+    }
+    std::fill_n(dst, v0 * p.c, T(0));
+    std::copy_n(image + (su * p.src_w + v0 - p.left) * p.c, (v1 - v0) * p.c, dst + v0 * p.c);
+    std::fill(dst + v1 * p.c, dst + row, T(0));
+  }
+}
+
+// One direct convolution: out[b, oh, ow, 0:n] = init + Σ_q padded_b[oh·sh + …, ow·sw + …][…] · packed[q, 0:n], the
+// q-th tap at offset off[q] from the pixel's first; packed is [k, round_up(n, L)].
+template <class T>
+struct Direct {
+  Padded p;
+  int64_t batch, out_h, out_w, sh, sw;
+  int64_t extent_h;  // padded rows under one output row: (kh − 1)·dh + 1
+  std::vector<int64_t> off;
+  int64_t n;
+  const T* packed;
+  const T* src;
+  T* out;
+  std::vector<T> init;  // [round_up(n, L)]: what each output starts from (the bias, or zeros)
+  const T* image(int64_t b) const { return src + b * p.src_h * p.src_w * p.c; }
+};
+
+// Tap offsets (i·dh·wp + j·dw)·c + ci, in the order (i, j, ci) of packed's rows.
+std::vector<int64_t> tap_offsets(int64_t kh, int64_t kw, int64_t dh, int64_t dw, int64_t c, int64_t wp) {
+  std::vector<int64_t> off;
+  off.reserve(kh * kw * c);
+  for (int64_t i = 0; i < kh; ++i)
+    for (int64_t j = 0; j < kw; ++j)
+      for (int64_t ci = 0; ci < c; ++ci) off.push_back((i * dh * wp + j * dw) * c + ci);
+  return off;
+}
+
+// out[r, 0:width] = init + Σ_q a[r·lda + off[q]] · b[q, 0:L] for r < R: R pixels of one row against one
+// register-wide column block.
+template <class T, int R>
+void tile_taps(int64_t k, const int64_t* off, const T* a, int64_t lda, const T* b, int64_t ldb, const T* init, T* out,
+               int64_t ldo, int64_t width) {
+  Vec<T> acc[R];
+  for (int r = 0; r < R; ++r) load(acc[r], init);
+  for (int64_t q = 0; q < k; ++q) {
+    Vec<T> bv;
+    load(bv, b + q * ldb);
+    const T* aq = a + off[q];
+    for (int r = 0; r < R; ++r) acc[r] += aq[r * lda] * bv;
+  }
+  for (int r = 0; r < R; ++r) copy_short(reinterpret_cast<const T*>(&acc[r]), width, out + r * ldo);
+}
+
+// gw[q, 0:L] += Σ_{pixels} a[pixel + off[q]] · g[pixel, 0:L] for the R taps q < R, over `rows` rows of
+// out_w pixels, in pixel order: a's rows are `step` apart and its pixels lda apart.
+template <class T, int R>
+void tile_taps_t(int64_t rows, int64_t out_w, const int64_t* off, const T* a, int64_t step, int64_t lda, const T* g,
+                 int64_t ldg, T* gw, int64_t ldw) {
+  Vec<T> acc[R];
+  for (int r = 0; r < R; ++r) load(acc[r], gw + r * ldw);
+  for (int64_t oh = 0; oh < rows; ++oh) {
+    const T* ar = a + oh * step;
+    const T* gr = g + oh * out_w * ldg;
+    for (int64_t ow = 0; ow < out_w; ++ow) {
+      Vec<T> gv;
+      load(gv, gr + ow * ldg);
+      const T* ap = ar + ow * lda;
+      for (int r = 0; r < R; ++r) acc[r] += ap[off[r]] * gv;
+    }
+  }
+  for (int r = 0; r < R; ++r) store(gw + r * ldw, acc[r]);
+}
+
+// Calls tile<R>() for R = r at run time, 1 <= r <= kMaxTile: the register tiles above take R as a constant.
+constexpr int kMaxTile = 8;
+template <int R = 1, class F>
+void with_tile(int r, const F& tile) {
+  if constexpr (R < kMaxTile)
+    if (r != R) return with_tile<R + 1>(r, tile);
+  tile.template operator()<R>();
+}
+
+// Splits [0, n) into ⌈n / kMaxTile⌉ near-equal tiles, as wide as registers allow.
+template <class F>
+void balanced_tiles(int64_t n, const F& f) {
+  const int64_t tiles = (n + kMaxTile - 1) / kMaxTile;
+  for (int64_t t = 0, begin = 0; t < tiles; ++t) {
+    const int64_t end = n * (t + 1) / tiles;
+    f(begin, static_cast<int>(end - begin));
+    begin = end;
+  }
+}
+
+// Output rows [r0, r1) of the flattened [batch·out_h] rows, a band of one image at a time.
+template <class T>
+void direct_rows(const Direct<T>& d, int64_t r0, int64_t r1, std::vector<T>& band) {
+  constexpr int64_t L = Simd<T>::lanes;
+  const int64_t k = static_cast<int64_t>(d.off.size()), ldb = round_up(d.n, L), row = d.p.wp * d.p.c;
+  const int64_t lda = d.sw * d.p.c, step = d.sh * row;
+  for (int64_t r = r0; r < r1;) {
+    const int64_t b = r / d.out_h, oh0 = r % d.out_h, oh1 = std::min(d.out_h, oh0 + (r1 - r));
+    const int64_t u0 = oh0 * d.sh, u1 = (oh1 - 1) * d.sh + d.extent_h;
+    band.resize((u1 - u0) * row);
+    pad_rows(d.p, d.image(b), u0, u1, band.data());
+    for (int64_t oh = oh0; oh < oh1; ++oh) {
+      const T* a = band.data() + (oh - oh0) * step;
+      T* o = d.out + ((b * d.out_h + oh) * d.out_w) * d.n;
+      for (int64_t j = 0; j < d.n; j += L) {
+        const int64_t width = std::min(L, d.n - j);
+        const T* pb = d.packed + j;
+        const T* init = d.init.data() + j;
+        balanced_tiles(d.out_w, [&](int64_t ow, int r) {
+          with_tile(r, [&]<int R>() {
+            tile_taps<T, R>(k, d.off.data(), a + ow * lda, lda, pb, ldb, init, o + ow * d.n + j, d.n, width);
+          });
+        });
       }
     }
-    q += count;
+    r += oh1 - oh0;
   }
 }
 
@@ -230,19 +315,59 @@ Conv2dGeometry conv2d_geometry(int64_t n, int64_t h, int64_t w, int64_t c_in, in
 }
 
 template <class T>
-void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y) {
-  const int64_t k = g.kh * g.kw * g.c_in, ldb = round_up(g.c_out, Simd<T>::lanes);
+void run_direct(const Direct<T>& d) {
+  const int64_t per_row = std::max<int64_t>(1, d.out_w * static_cast<int64_t>(d.off.size()) * d.n);
+  parallel_for(d.batch * d.out_h, std::max<int64_t>(1, (int64_t{1} << 17) / per_row), [&](int64_t r0, int64_t r1) {
+    std::vector<T> band;
+    direct_rows(d, r0, r1, band);
+  });
+}
+
+// The padded width that the output columns of g reach: (out_w − 1)·sw + (kw − 1)·dw + 1.
+int64_t reach_w(const Conv2dGeometry& g) { return (g.out_w - 1) * g.stride_w + (g.kw - 1) * g.dil_w + 1; }
+
+// init[0:n] = bias (zeros without one), padded to whole registers.
+template <class T>
+std::vector<T> padded_bias(const T* bias, int64_t n) {
+  std::vector<T> init(round_up(n, Simd<T>::lanes), T(0));
+  if (bias) std::copy_n(bias, n, init.begin());
+  return init;
+}
+
+template <class T>
+void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y, const T* bias) {
+  const int64_t k = g.kh * g.kw * g.c_in, ldb = round_up(g.c_out, Simd<T>::lanes), wp = reach_w(g);
   std::vector<T> packed(k * ldb, T(0));  // w as [k, c_out] with rows padded to whole registers
   for (int64_t r = 0; r < k; ++r) std::copy_n(w + r * g.c_out, g.c_out, packed.begin() + r * ldb);
-  patch_product<T>(g.n * g.out_h * g.out_w, k, g.c_out, packed, y,
-                   [&](int64_t q0, int64_t q1, T* patch) { im2col(g, x, q0, q1, patch); });
+  run_direct(Direct<T>{{g.h, g.w, g.c_in, g.pad_top, g.pad_left, wp},
+                       g.n, g.out_h, g.out_w, g.stride_h, g.stride_w, (g.kh - 1) * g.dil_h + 1,
+                       tap_offsets(g.kh, g.kw, g.dil_h, g.dil_w, g.c_in, wp), g.c_out, packed.data(), x, y,
+                       padded_bias(bias, g.c_out)});
 }
 
 template <class T>
 void conv2d_backward_input(const Conv2dGeometry& g, const T* gy, const T* w, T* gx) {
-  // gx[pixel, ci] = Σ_{tap, co} gy[pixel fed by tap, co] · w[tap, ci, co]: gathered per input pixel, so no
-  // two threads write one element; packed is w transposed per tap, [kh·kw·c_out, c_in].
   const int64_t taps = g.kh * g.kw, k = taps * g.c_out, ldb = round_up(g.c_in, Simd<T>::lanes);
+  if (g.stride_h == 1 && g.stride_w == 1) {
+    // A convolution of gy, zero-bordered, with the kernel flipped: gx[ih, iw] = Σ gy[ih + pt − i·dh, iw + pl − j·dw]
+    // · w[i, j]ᵀ. Padded row ih + i'·dh, i' = kh − 1 − i, holds gy row ih + pt − i·dh.
+    std::vector<T> packed(k * ldb, T(0));  // rows (i', j', co), columns ci
+    for (int64_t i = 0; i < g.kh; ++i)
+      for (int64_t j = 0; j < g.kw; ++j)
+        for (int64_t co = 0; co < g.c_out; ++co)
+          for (int64_t ci = 0; ci < g.c_in; ++ci)
+            packed[(((g.kh - 1 - i) * g.kw + (g.kw - 1 - j)) * g.c_out + co) * ldb + ci] =
+                w[((i * g.kw + j) * g.c_in + ci) * g.c_out + co];
+    const int64_t top = (g.kh - 1) * g.dil_h - g.pad_top, left = (g.kw - 1) * g.dil_w - g.pad_left;
+    const int64_t wp = g.w + (g.kw - 1) * g.dil_w;
+    run_direct(Direct<T>{{g.out_h, g.out_w, g.c_out, top, left, wp},
+                         g.n, g.h, g.w, 1, 1, (g.kh - 1) * g.dil_h + 1,
+                         tap_offsets(g.kh, g.kw, g.dil_h, g.dil_w, g.c_out, wp), g.c_in, packed.data(), gy, gx,
+                         padded_bias<T>(nullptr, g.c_in)});
+    return;
+  }
+  // Strided: gx[pixel, ci] = Σ_{tap, co} gy[pixel fed by tap, co] · w[tap, ci, co], gathered per input pixel,
+  // so no two threads write one element; packed is w transposed per tap, [kh·kw·c_out, c_in].
   std::vector<T> packed(k * ldb, T(0));
   for (int64_t t = 0; t < taps; ++t)
     for (int64_t ci = 0; ci < g.c_in; ++ci)
@@ -254,20 +379,38 @@ void conv2d_backward_input(const Conv2dGeometry& g, const T* gy, const T* w, T* 
 
 template <class T>
 void conv2d_backward_weight(const Conv2dGeometry& g, const T* x, const T* gy, T* gw) {
-  const int64_t k = g.kh * g.kw * g.c_in, ldw = round_up(g.c_out, Simd<T>::lanes);
-  const int64_t pixels = g.n * g.out_h * g.out_w, block = block_pixels(k);
-  // The sum over pixels runs in chunks fixed by the shape alone (at most ~64), whose partial sums are
-  // then added in chunk order, so gw does not depend on the thread count.
-  const int64_t chunk = round_up(std::max(4 * block, (pixels + 63) / 64), block);
-  const int64_t chunks = (pixels + chunk - 1) / chunk;
+  constexpr int64_t L = Simd<T>::lanes;
+  const int64_t k = g.kh * g.kw * g.c_in, ldw = round_up(g.c_out, L), wp = reach_w(g);
+  const int64_t extent_h = (g.kh - 1) * g.dil_h + 1, row = wp * g.c_in;
+  const Padded p{g.h, g.w, g.c_in, g.pad_top, g.pad_left, wp};
+  const std::vector<int64_t> off = tap_offsets(g.kh, g.kw, g.dil_h, g.dil_w, g.c_in, wp);
+  // The sum over output rows runs in chunks fixed by the shape alone (at most ~64, each at least ~256
+  // pixels), whose partial sums are then added in chunk order, so gw does not depend on the thread count.
+  const int64_t rows = g.n * g.out_h;
+  const int64_t chunk = std::max((rows + 63) / 64, (255 + g.out_w) / g.out_w);
+  const int64_t chunks = (rows + chunk - 1) / chunk;
   std::vector<T> partial(chunks * k * ldw, T(0));
-  parallel_chunks(pixels, chunk, [&](int64_t c, int64_t begin, int64_t end) {
-    std::vector<T> patch(block * k), gpad(block * ldw, T(0));
-    for (int64_t q0 = begin; q0 < end; q0 += block) {
-      const int64_t q1 = std::min(end, q0 + block);
-      im2col(g, x, q0, q1, patch.data());
-      for (int64_t q = q0; q < q1; ++q) copy_short(gy + q * g.c_out, g.c_out, gpad.data() + (q - q0) * ldw);
-      patch_t_times(q1 - q0, k, ldw, patch.data(), gpad.data(), partial.data() + c * k * ldw);
+  parallel_chunks(rows, chunk, [&](int64_t c, int64_t r0, int64_t r1) {
+    std::vector<T> band, gpad;
+    T* part = partial.data() + c * k * ldw;
+    for (int64_t r = r0; r < r1;) {
+      const int64_t b = r / g.out_h, oh0 = r % g.out_h, oh1 = std::min(g.out_h, oh0 + (r1 - r)), n_rows = oh1 - oh0;
+      const int64_t u0 = oh0 * g.stride_h, u1 = (oh1 - 1) * g.stride_h + extent_h;
+      band.resize((u1 - u0) * row);
+      pad_rows(p, x + b * g.h * g.w * g.c_in, u0, u1, band.data());
+      gpad.resize(n_rows * g.out_w * ldw, T(0));  // lanes past c_out stay zero
+      const T* gsrc = gy + (b * g.out_h + oh0) * g.out_w * g.c_out;
+      for (int64_t q = 0; q < n_rows * g.out_w; ++q) copy_short(gsrc + q * g.c_out, g.c_out, gpad.data() + q * ldw);
+      const int64_t step = g.stride_h * row, lda = g.stride_w * g.c_in;
+      for (int64_t j = 0; j < ldw; j += L) {
+        balanced_tiles(k, [&](int64_t q, int r) {
+          with_tile(r, [&]<int R>() {
+            tile_taps_t<T, R>(n_rows, g.out_w, off.data() + q, band.data(), step, lda, gpad.data() + j, ldw,
+                              part + q * ldw + j, ldw);
+          });
+        });
+      }
+      r += n_rows;
     }
   });
   parallel_for(k * g.c_out, 4096, [&](int64_t e0, int64_t e1) {
@@ -280,8 +423,8 @@ void conv2d_backward_weight(const Conv2dGeometry& g, const T* x, const T* gy, T*
   });
 }
 
-template void conv2d_forward<float>(const Conv2dGeometry&, const float*, const float*, float*);
-template void conv2d_forward<double>(const Conv2dGeometry&, const double*, const double*, double*);
+template void conv2d_forward<float>(const Conv2dGeometry&, const float*, const float*, float*, const float*);
+template void conv2d_forward<double>(const Conv2dGeometry&, const double*, const double*, double*, const double*);
 template void conv2d_backward_input<float>(const Conv2dGeometry&, const float*, const float*, float*);
 template void conv2d_backward_input<double>(const Conv2dGeometry&, const double*, const double*, double*);
 template void conv2d_backward_weight<float>(const Conv2dGeometry&, const float*, const float*, float*);

@@ -19,9 +19,10 @@ Conv2dGeometry conv2d_geometry(int64_t n, int64_t h, int64_t w, int64_t c_in, in
                                int64_t c_out, int64_t stride_h, int64_t stride_w, int64_t dil_h, int64_t dil_w,
                                bool same_padding);
 
-/// y[b,oh,ow,o] = Σ_{i,j,c} x[b, oh·sh + i·dh − pt, ow·sw + j·dw − pl, c] · w[i,j,c,o]   (zero outside x)
+/// y[b,oh,ow,o] = bias[o] + Σ_{i,j,c} x[b, oh·sh + i·dh − pt, ow·sw + j·dw − pl, c] · w[i,j,c,o]   (zero
+/// outside x; no bias when it is null)
 template <class T>
-void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y);
+void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y, const T* bias = nullptr);
 /// gx = ∂L/∂x given gy = ∂L/∂y: [n, out_h, out_w, c_out] → [n, h, w, c_in]
 template <class T>
 void conv2d_backward_input(const Conv2dGeometry& g, const T* gy, const T* w, T* gx);

@@ -3,8 +3,10 @@
 #include "autodiff/kernels/parallel.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 namespace autodiff::kernels {
 namespace {
@@ -47,6 +49,130 @@ int64_t output_size(int64_t in, int64_t size, int64_t stride, bool same, int64_t
   return (in - size) / stride + 1;
 }
 
+// The common 2×2 pool with stride 2 and no padding (valid, or same on even sizes): windows tile x
+// without overlap, so each input element has one window. NHWC keeps the channels of a pixel
+// contiguous, so these loops run over channels, eight lanes at a time.
+bool is_2x2_tiling(const Pool2dGeometry& g) {
+  return g.ph == 2 && g.pw == 2 && g.stride_h == 2 && g.stride_w == 2 && g.pad_top == 0 && g.pad_left == 0 &&
+         g.out_h == g.h / 2 && g.out_w == g.w / 2;
+}
+
+constexpr int64_t kLanes = 8;
+template <class T>
+struct Lanes {
+  typedef T V __attribute__((vector_size(kLanes * sizeof(T))));
+};
+typedef int64_t Index __attribute__((vector_size(kLanes * sizeof(int64_t))));
+
+template <class T>
+typename Lanes<T>::V load(const T* p) {
+  typename Lanes<T>::V v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <class V, class T>
+void store(T* p, const V& v) { std::memcpy(p, &v, sizeof v); }
+
+// A lane mask of a comparison, converted between T's lanes and the 64-bit lanes of Index.
+template <class M>
+Index widen(M m) { return __builtin_convertvector(m, Index); }
+template <class T>
+auto narrow(Index m) { return __builtin_convertvector(m, typename Lanes<std::conditional_t<sizeof(T) == 4, int32_t, int64_t>>::V); }
+
+// Calls f(c0) for channel blocks [c0, c0 + kLanes) covering [0, c): the last block overlaps the one
+// before when c is not a multiple of kLanes, which is harmless since f writes a function of its
+// inputs. c < kLanes calls scalar(c0) for each channel instead.
+template <class F, class S>
+void channel_blocks(int64_t c, const F& f, const S& scalar) {
+  if (c < kLanes) {
+    for (int64_t c0 = 0; c0 < c; ++c0) scalar(c0);
+    return;
+  }
+  for (int64_t c0 = 0; c0 + kLanes <= c; c0 += kLanes) f(c0);
+  if (c % kLanes != 0) f(c - kLanes);
+}
+
+// As the general loop: the four window elements in row-major order, strictly greater replaces.
+template <class T>
+void max_pool2x2_forward(const Pool2dGeometry& g, const T* x, T* y, int64_t* argmax) {
+  using V = typename Lanes<T>::V;
+  const int64_t c = g.c, row = g.w * c;
+  Index iota;
+  for (int64_t l = 0; l < kLanes; ++l) iota[l] = l;
+  parallel_for(g.n * g.out_h, grain(g.out_w * 4 * c), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t top = ((r / g.out_h) * g.h + 2 * (r % g.out_h)) * row;  // flat index of the window row
+      for (int64_t ow = 0; ow < g.out_w; ++ow) {
+        const int64_t i00 = top + 2 * ow * c;
+        T* yp = y + (r * g.out_w + ow) * c;
+        int64_t* ap = argmax + (r * g.out_w + ow) * c;
+        channel_blocks(
+            c,
+            [&](int64_t c0) {
+              const int64_t i = i00 + c0;
+              V m = load(x + i);
+              Index at = i + iota;
+              for (const int64_t d : {c, row, row + c}) {
+                const V v = load(x + i + d);
+                const auto greater = v > m;
+                m = greater ? v : m;
+                at = widen(greater) ? i + d + iota : at;
+              }
+              store(yp + c0, m);
+              store(ap + c0, at);
+            },
+            [&](int64_t c0) {
+              const int64_t i = i00 + c0;
+              T m = x[i];
+              int64_t at = i;
+              for (const int64_t d : {c, row, row + c})
+                if (x[i + d] > m) m = x[i + d], at = i + d;
+              yp[c0] = m;
+              ap[c0] = at;
+            });
+      }
+    }
+  });
+}
+
+// Each output row writes its two input rows whole (gy at the argmax, zeros around it), and the last
+// one of an image also zeroes the rows no window reaches, so nothing is filled twice or raced on.
+template <class T>
+void max_pool2x2_backward(const Pool2dGeometry& g, const T* gy, const int64_t* argmax, T* gx) {
+  using V = typename Lanes<T>::V;
+  const int64_t c = g.c, row = g.w * c, covered = 2 * g.out_w * c;
+  Index iota;
+  for (int64_t l = 0; l < kLanes; ++l) iota[l] = l;
+  parallel_for(g.n * g.out_h, grain(g.out_w * 4 * c), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t b = r / g.out_h, oh = r % g.out_h, top = (b * g.h + 2 * oh) * row;
+      for (int64_t ow = 0; ow < g.out_w; ++ow) {
+        const int64_t i00 = top + 2 * ow * c;
+        const T* gp = gy + (r * g.out_w + ow) * c;
+        const int64_t* ap = argmax + (r * g.out_w + ow) * c;
+        channel_blocks(
+            c,
+            [&](int64_t c0) {
+              const int64_t i = i00 + c0;
+              const V v = load(gp + c0), zero = {};
+              const Index at = load(ap + c0);
+              for (const int64_t d : {int64_t{0}, c, row, row + c})
+                store(gx + i + d, narrow<T>(at == i + d + iota) ? v : zero);
+            },
+            [&](int64_t c0) {
+              const int64_t i = i00 + c0;
+              for (const int64_t d : {int64_t{0}, c, row, row + c}) gx[i + d] = ap[c0] == i + d ? gp[c0] : T(0);
+            });
+      }
+      if (covered < row) {
+        std::fill(gx + top + covered, gx + top + row, T(0));
+        std::fill(gx + top + row + covered, gx + top + 2 * row, T(0));
+      }
+      if (oh == g.out_h - 1) std::fill(gx + top + 2 * row, gx + (b + 1) * g.h * row, T(0));
+    }
+  });
+}
+
 }  // namespace
 
 Pool2dGeometry pool2d_geometry(int64_t n, int64_t h, int64_t w, int64_t c, int64_t ph, int64_t pw,
@@ -67,6 +193,7 @@ Pool2dGeometry pool2d_geometry(int64_t n, int64_t h, int64_t w, int64_t c, int64
 
 template <class T>
 void max_pool2d_forward(const Pool2dGeometry& g, const T* x, T* y, int64_t* argmax) {
+  if (is_2x2_tiling(g)) return max_pool2x2_forward(g, x, y, argmax);
   parallel_for(g.n * g.out_h, grain(g.out_w * g.ph * g.pw * g.c), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t b = r / g.out_h;
@@ -95,6 +222,7 @@ void max_pool2d_forward(const Pool2dGeometry& g, const T* x, T* y, int64_t* argm
 
 template <class T>
 void max_pool2d_backward(const Pool2dGeometry& g, const T* gy, const int64_t* argmax, T* gx) {
+  if (is_2x2_tiling(g)) return max_pool2x2_backward(g, gy, argmax, gx);
   // Tasks own whole images: an argmax always points into its own image, so no two threads add to one
   // element, and overlapping windows add in output order.
   const int64_t in_image = g.h * g.w * g.c, out_image = g.out_h * g.out_w * g.c;

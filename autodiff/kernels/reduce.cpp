@@ -72,6 +72,51 @@ T reduce_long_row(ReduceOp op, const T* x, int64_t r) {
   return total;
 }
 
+// Few columns and many rows (a bias gradient: [batch·pixels, channels]): the rows split at fixed
+// chunk boundaries, each chunk reduced in a local accumulator of `group` whole rows, a length that is
+// a multiple of 16 so the loop runs on full vectors; the partials then combine in chunk order.
+template <class T, ReduceOp Op>
+void reduce_narrow_cols(const T* x, int64_t r, int64_t m, T* out) {
+  int64_t rows = 1;
+  while (rows * m % 16 != 0) ++rows;  // at most 16
+  const int64_t group = rows * m;
+  const int64_t chunk_rows = std::max<int64_t>(rows, kChunk / group * rows);
+  const int64_t chunks = (r + chunk_rows - 1) / chunk_rows;
+  std::vector<T> partial(static_cast<size_t>(chunks * m));
+  parallel_chunks(r, chunk_rows, [&](int64_t c, int64_t begin, int64_t end) {
+    T acc[16 * 256];
+    std::fill(acc, acc + group, identity<T>(Op));
+    int64_t i = begin;
+    for (; i + rows <= end; i += rows) {
+      const T* p = x + i * m;
+      for (int64_t e = 0; e < group; ++e) acc[e] = combine(Op, acc[e], p[e]);
+    }
+    for (; i < end; ++i)
+      for (int64_t j = 0; j < m; ++j) acc[j] = combine(Op, acc[j], x[i * m + j]);
+    T* part = partial.data() + c * m;
+    for (int64_t j = 0; j < m; ++j) {
+      T v = acc[j];
+      for (int64_t k = 1; k < rows; ++k) v = combine(Op, v, acc[k * m + j]);
+      part[j] = v;
+    }
+  });
+  for (int64_t j = 0; j < m; ++j) {
+    T v = partial[j];
+    for (int64_t c = 1; c < chunks; ++c) v = combine(Op, v, partial[c * m + j]);
+    out[j] = v;
+  }
+}
+
+template <class T>
+void reduce_narrow_cols(ReduceOp op, const T* x, int64_t r, int64_t m, T* out) {
+  switch (op) {
+    case ReduceOp::sum: return reduce_narrow_cols<T, ReduceOp::sum>(x, r, m, out);
+    case ReduceOp::prod: return reduce_narrow_cols<T, ReduceOp::prod>(x, r, m, out);
+    case ReduceOp::max: return reduce_narrow_cols<T, ReduceOp::max>(x, r, m, out);
+    case ReduceOp::min: return reduce_narrow_cols<T, ReduceOp::min>(x, r, m, out);
+  }
+}
+
 }  // namespace
 
 template <class T>
@@ -87,8 +132,9 @@ void reduce_rows(ReduceOp op, const T* x, int64_t m, int64_t r, T* out) {
 
 template <class T>
 void reduce_cols(ReduceOp op, const T* x, int64_t r, int64_t m, T* out) {
-  // Column blocks in parallel; within a block rows are combined in order, a vectorizable loop.
   constexpr int64_t kBlock = 256;
+  if (m <= kBlock && r * m > kChunk) return reduce_narrow_cols(op, x, r, m, out);
+  // Column blocks in parallel; within a block rows are combined in order, a vectorizable loop.
   parallel_for((m + kBlock - 1) / kBlock, std::max<int64_t>(1, kChunk / std::max<int64_t>(r * kBlock, 1)),
                [&](int64_t b, int64_t e) {
                  for (int64_t blk = b; blk < e; ++blk) {

@@ -7,6 +7,7 @@
 #include "autodiff/kernels/conv.hpp"
 #include "autodiff/kernels/pool.hpp"
 #include "autodiff/op.hpp"
+#include "autodiff/ops/reduce.hpp"
 
 namespace autodiff {
 namespace {
@@ -35,6 +36,26 @@ struct Conv2d {
   Grads backward(const Ctx& c, const Var& g) const {
     const Var &x = c.inputs[0], &w = c.inputs[1];
     return {c.needs(0) ? conv_input_grad(g, w, s) : Var(), c.needs(1) ? conv_weight_grad(x, g, s) : Var()};
+  }
+};
+
+// conv2d plus a bias per output channel, added as each output is first accumulated rather than in a
+// broadcast pass of its own over y.
+struct Conv2dBias {
+  static constexpr std::string_view name = "conv2d";
+  Conv2dGeometry s;
+  Tensor forward(const Tensor& x, const Tensor& w, const Tensor& b) {
+    Tensor y = Tensor::empty(output_shape(s), x.dtype());
+    dispatch(x.dtype(), [&]<class T>(T) {
+      kernels::conv2d_forward<T>(s, x.contiguous().data<T>(), w.contiguous().data<T>(), y.data<T>(),
+                                 b.contiguous().data<T>());
+    });
+    return y;
+  }
+  Grads backward(const Ctx& c, const Var& g) const {
+    const Var &x = c.inputs[0], &w = c.inputs[1];
+    return {c.needs(0) ? conv_input_grad(g, w, s) : Var(), c.needs(1) ? conv_weight_grad(x, g, s) : Var(),
+            c.needs(2) ? sum(g, {0, 1, 2}) : Var()};
   }
 };
 
@@ -85,7 +106,8 @@ Var conv_weight_grad(const Var& x, const Var& gy, const Conv2dGeometry& s) {
 using kernels::Pool2dGeometry;
 // Flat index into x of each output's window maximum, saved by the forward. max_pool2d is linear
 // wherever the argmax stays fixed, so every op of its backward chain, at any order, reuses it.
-using Argmax = std::shared_ptr<std::vector<int64_t>>;
+// Left uninitialized until the forward writes every element (a zero fill would cost a pass of its own).
+using Argmax = std::shared_ptr<int64_t[]>;
 
 Shape input_shape(const Pool2dGeometry& s) { return {s.n, s.h, s.w, s.c}; }
 Shape output_shape(const Pool2dGeometry& s) { return {s.n, s.out_h, s.out_w, s.c}; }
@@ -96,9 +118,9 @@ struct MaxPool2d {
   Argmax argmax;
   Tensor forward(const Tensor& x) {
     Tensor y = Tensor::empty(output_shape(s), x.dtype());
-    argmax = std::make_shared<std::vector<int64_t>>(static_cast<size_t>(y.numel()));
+    argmax = std::make_shared_for_overwrite<int64_t[]>(static_cast<size_t>(y.numel()));
     dispatch(x.dtype(), [&]<class T>(T) {
-      kernels::max_pool2d_forward<T>(s, x.contiguous().data<T>(), y.data<T>(), argmax->data());
+      kernels::max_pool2d_forward<T>(s, x.contiguous().data<T>(), y.data<T>(), argmax.get());
     });
     return y;
   }
@@ -113,7 +135,7 @@ struct MaxPool2dScatter {
   Tensor forward(const Tensor& gy) {
     Tensor gx = Tensor::empty(input_shape(s), gy.dtype());
     dispatch(gy.dtype(), [&]<class T>(T) {
-      kernels::max_pool2d_backward<T>(s, gy.contiguous().data<T>(), argmax->data(), gx.data<T>());
+      kernels::max_pool2d_backward<T>(s, gy.contiguous().data<T>(), argmax.get(), gx.data<T>());
     });
     return gx;
   }
@@ -131,7 +153,8 @@ struct MaxPool2dGather {
       const Tensor src = gx.contiguous();
       const T* in = src.data<T>();
       T* out = y.data<T>();
-      for (size_t e = 0; e < argmax->size(); ++e) out[e] = (*argmax)[e] >= 0 ? in[(*argmax)[e]] : T(0);
+      const int64_t* at = argmax.get();
+      for (int64_t e = 0; e < y.numel(); ++e) out[e] = at[e] >= 0 ? in[at[e]] : T(0);
     });
     return y;
   }
@@ -190,9 +213,7 @@ Pool2dGeometry pool_geometry(const Var& x, Size2 pool, const Pool2dOptions& o, s
   return kernels::pool2d_geometry(xs[0], xs[1], xs[2], xs[3], pool[0], pool[1], strides[0], strides[1], same);
 }
 
-}  // namespace
-
-Var conv2d(const Var& x, const Var& w, const Conv2dOptions& o) {
+Conv2dGeometry conv_geometry(const Var& x, const Var& w, const Conv2dOptions& o) {
   const Shape &xs = x.shape(), &ws = w.shape();
   check<ShapeError>(xs.rank() == 4, "conv2d: input must be [batch, height, width, channels]; got {}", xs);
   check<ShapeError>(ws.rank() == 4, "conv2d: weight must be [kh, kw, c_in, c_out]; got {}", ws);
@@ -208,9 +229,20 @@ Var conv2d(const Var& x, const Var& w, const Conv2dOptions& o) {
   check<ShapeError>(same || (extent[0] <= xs[1] && extent[1] <= xs[2]),
                     "conv2d: dilated kernel extent {} exceeds the input with valid padding; got input {} and weight {}",
                     show(extent), xs, ws);
-  const Conv2dGeometry s = kernels::conv2d_geometry(xs[0], xs[1], xs[2], xs[3], ws[0], ws[1], ws[3], o.strides[0],
-                                                    o.strides[1], o.dilation[0], o.dilation[1], same);
-  return conv(x, w, s);
+  return kernels::conv2d_geometry(xs[0], xs[1], xs[2], xs[3], ws[0], ws[1], ws[3], o.strides[0], o.strides[1],
+                                 o.dilation[0], o.dilation[1], same);
+}
+
+}  // namespace
+
+Var conv2d(const Var& x, const Var& w, const Conv2dOptions& o) { return conv(x, w, conv_geometry(x, w, o)); }
+
+Var conv2d(const Var& x, const Var& w, const Var& bias, const Conv2dOptions& o) {
+  const Conv2dGeometry s = conv_geometry(x, w, o);
+  check<ShapeError>(bias.rank() == 1 && bias.size(0) == s.c_out,
+                    "conv2d: bias must be [c_out]; got bias {} for weight {}", bias.shape(), w.shape());
+  check_same_dtype("conv2d", x.value(), bias.value());
+  return apply(Conv2dBias{s}, x, w, bias);
 }
 
 Var max_pool2d(const Var& x, Size2 pool, const Pool2dOptions& options) {

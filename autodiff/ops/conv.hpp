@@ -30,6 +30,8 @@ struct Pool2dOptions {
 /// VJP: (∂x = conv2d_backward_input(g, w), ∂w = conv2d_backward_weight(x, g)), two more primitives with
 /// VJPs (conv2d(G, w), conv2d_backward_weight(G, g)) and (conv2d_backward_input(g, G), conv2d(x, G))
 Var conv2d(const Var& x, const Var& w, const Conv2dOptions& options = {});
+/// y = conv2d(x, w) + bias, bias [c_out], fused into one pass.   VJP: conv2d's, and ∂bias = Σ_{b,i,j} g
+Var conv2d(const Var& x, const Var& w, const Var& bias, const Conv2dOptions& options = {});
 /// y = max over each pool window: [n,h,w,c] → [n,oh,ow,c].   VJP: g scattered to each window's first
 /// maximum (the saved argmax); that scatter's VJP is the gather by the same argmax, and back again
 Var max_pool2d(const Var& x, Size2 pool = {2, 2}, const Pool2dOptions& options = {});

@@ -52,11 +52,10 @@ Var Conv2D::forward(const Var& x) {
   ensure_built(x);
   autodiff::check<autodiff::ShapeError>(x.rank() == 4,
                                         "Conv2D: expected input [batch, height, width, channels]; got {}", x.shape());
-  Var y =
-      autodiff::conv2d(x, parameter("kernel"),
-                       {.strides = options_.strides, .dilation = options_.dilation_rate, .padding = options_.padding});
-  if (options_.use_bias) y = y + parameter("bias");
-  return activation_(y);
+  const autodiff::Conv2dOptions o{
+      .strides = options_.strides, .dilation = options_.dilation_rate, .padding = options_.padding};
+  return activation_(options_.use_bias ? autodiff::conv2d(x, parameter("kernel"), parameter("bias"), o)
+                                       : autodiff::conv2d(x, parameter("kernel"), o));
 }
 
 namespace {

@@ -6,6 +6,8 @@
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
+#include <cstring>
 #include <functional>
 
 #include "autodiff/autodiff.hpp"
@@ -140,6 +142,147 @@ BOOST_AUTO_TEST_CASE(pooling_accepts_non_contiguous_input) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+
+// The fast paths (fused conv bias, the 2×2 stride 2 pool, the bias gradient's column sum) against plain
+// references, on random inputs with ties and odd sizes, and for 1 and 2 threads bit for bit.
+BOOST_AUTO_TEST_SUITE(fast_paths)
+
+struct Threads {
+  explicit Threads(int n) { set_num_threads(n); }
+  ~Threads() { set_num_threads(0); }
+  Threads(const Threads&) = delete;
+  Threads& operator=(const Threads&) = delete;
+};
+
+bool bit_identical(const Tensor& a, const Tensor& b) {
+  const Tensor ca = a.contiguous(), cb = b.contiguous();
+  return a.shape() == b.shape() && a.dtype() == b.dtype() &&
+         std::memcmp(ca.data<float>(), cb.data<float>(), a.numel() * (a.dtype() == DType::f64 ? 8 : 4)) == 0;
+}
+
+// Values from a few levels only, so that many windows hold ties.
+Tensor few_levels(const Shape& s, DType dtype, uint64_t seed) {
+  Generator gen(seed);
+  const Tensor u = rand(s, gen, DType::f64);
+  std::vector<double> v = u.to_vector();
+  for (double& e : v) e = std::floor(e * 4) - 2;
+  return Tensor::from(v, s, dtype);
+}
+
+// The plain max pool (first maximum in row-major window order) and its gradient for an all-ones seed g·1
+// with g = 1 + index, so that every output's gradient is distinct.
+std::pair<std::vector<double>, std::vector<double>> naive_max_pool(const Tensor& x, int64_t ph, int64_t pw) {
+  const Shape& s = x.shape();
+  const std::vector<double> v = x.to_vector();
+  const int64_t oh = s[1] / ph, ow = s[2] / pw;
+  std::vector<double> y, gx(v.size(), 0.0);
+  for (int64_t b = 0; b < s[0]; ++b)
+    for (int64_t i = 0; i < oh; ++i)
+      for (int64_t j = 0; j < ow; ++j)
+        for (int64_t c = 0; c < s[3]; ++c) {
+          int64_t best = -1;
+          for (int64_t di = 0; di < ph; ++di)
+            for (int64_t dj = 0; dj < pw; ++dj) {
+              const int64_t e = ((b * s[1] + i * ph + di) * s[2] + j * pw + dj) * s[3] + c;
+              if (best < 0 || v[e] > v[best]) best = e;
+            }
+          gx[best] += static_cast<double>(y.size() + 1);
+          y.push_back(v[best]);
+        }
+  return {y, gx};
+}
+
+BOOST_DATA_TEST_CASE(max_pool_2x2_matches_the_plain_loop,
+                     bdata::make(std::vector<Shape>{{2, 28, 28, 10}, {3, 7, 9, 3}, {2, 5, 6, 8}, {1, 6, 5, 17}, {2, 4, 4, 1}}),
+                     shape) {
+  for (DType dtype : {DType::f32, DType::f64}) {
+    const Var x(few_levels(shape, dtype, 7), true);
+    const Var y = max_pool2d(x);
+    const auto [want_y, want_gx] = naive_max_pool(x.value(), 2, 2);
+    const Tensor seed = arange(1, y.numel() + 1, 1, dtype).reshape(y.shape());
+    const Tensor gx = grad(sum(y * Var(seed)), {x})[0].value();
+    BOOST_TEST(y.value().to_vector() == want_y, boost::test_tools::per_element());
+    BOOST_TEST(gx.to_vector() == want_gx, boost::test_tools::per_element());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(max_pool_2x2_equals_the_general_path_of_a_same_window) {
+  // 2×2 stride 2 "same" on even sizes is the fast path; stride (2, 2) with a 2×2 window on a view that
+  // needs one padded column (width 7, same) takes the general loop for that geometry. Both agree where
+  // they share windows: compare the first three columns of outputs.
+  const Tensor x = few_levels({2, 6, 7, 10}, DType::f32, 11);
+  const Tensor general = max_pool2d(Var(x), {2, 2}, {.padding = "same"}).value();  // out [2, 3, 4, 10]
+  const Tensor fast = max_pool2d(Var(x.slice(2, 0, 6).contiguous())).value();          // out [2, 3, 3, 10]
+  BOOST_TEST(fast.to_vector() == general.slice(2, 0, 3).contiguous().to_vector(), boost::test_tools::per_element());
+}
+
+// |a − b| <= atol elementwise.
+void check_near(const Tensor& a, const Tensor& b, double atol) {
+  const std::vector<double> u = a.to_vector(), v = b.to_vector();
+  BOOST_TEST_REQUIRE(u.size() == v.size());
+  double worst = 0;
+  for (size_t i = 0; i < u.size(); ++i) worst = std::max(worst, std::abs(u[i] - v[i]));
+  BOOST_TEST(worst <= atol);
+}
+
+BOOST_AUTO_TEST_CASE(conv2d_with_bias_equals_conv2d_plus_bias) {
+  Generator gen(5);
+  for (DType dtype : {DType::f32, DType::f64}) {
+    const Tensor xt = randn({3, 9, 8, 4}, gen, dtype), wt = randn({3, 3, 4, 10}, gen, dtype),
+                 bt = randn({10}, gen, dtype);
+    const double atol = dtype == DType::f32 ? 1e-4 : 1e-12;
+    for (const Conv2dOptions& o : {Conv2dOptions{.padding = "same"}, Conv2dOptions{.strides = {2, 1}}}) {
+      const Tensor seed = randn(conv2d(Var(xt), Var(wt), o).shape(), gen, dtype);
+      // Forward value and the three gradients, fused or as conv2d + bias.
+      const auto run = [&](bool fused) {
+        const Var x(xt, true), w(wt, true), b(bt, true);
+        const Var y = fused ? conv2d(x, w, b, o) : conv2d(x, w, o) + b;
+        std::vector<Tensor> out{y.value()};
+        for (const Var& g : grad(sum(y * Var(seed)), {x, w, b})) out.push_back(g.value());
+        return out;
+      };
+      const std::vector<Tensor> fused = run(true), plain = run(false);
+      for (size_t i = 0; i < fused.size(); ++i) check_near(fused[i], plain[i], atol);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(bias_gradient_sums_columns_like_a_double_loop) {
+  // [batch·pixels, channels] with few columns and many rows: the chunked column sum.
+  Generator gen(9);
+  for (const int64_t m : {10, 3, 200}) {
+    const Tensor g = randn({50000 / m + 7, m}, gen);
+    const std::vector<double> v = g.to_vector();
+    std::vector<double> want(m, 0.0);
+    for (size_t e = 0; e < v.size(); ++e) want[e % m] += v[e];
+    BOOST_TEST(sum(Var(g), {0}).value().to_vector() == want,
+               boost::test_tools::tolerance(1e-4) << boost::test_tools::per_element());
+    const Tensor mx = max(Var(g), {0}).value();
+    std::vector<double> want_max(m, -1e30);
+    for (size_t e = 0; e < v.size(); ++e) want_max[e % m] = std::max(want_max[e % m], v[e]);
+    BOOST_TEST(mx.to_vector() == want_max, boost::test_tools::per_element());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(cnn_ops_give_the_same_bits_for_one_and_two_threads) {
+  Generator gen(13);
+  const Tensor x = randn({16, 28, 28, 1}, gen), w1 = randn({3, 3, 1, 10}, gen), b1 = randn({10}, gen),
+               w2 = randn({3, 3, 10, 10}, gen), b2 = randn({10}, gen);
+  const auto run = [&](int threads) {
+    Threads t(threads);
+    const Var vw1(w1, true), vb1(b1, true), vw2(w2, true), vb2(b2, true);
+    const Var h = max_pool2d(conv2d(Var(x), vw1, vb1, {.padding = "same"}));
+    const Var y = max_pool2d(conv2d(h, vw2, vb2, {.padding = "same"}));
+    std::vector<Tensor> out{y.value()};
+    for (const Var& g : grad(sum(y * y), {vw1, vb1, vw2, vb2})) out.push_back(g.value());
+    return out;
+  };
+  const std::vector<Tensor> one = run(1), two = run(2);
+  for (size_t i = 0; i < one.size(); ++i) BOOST_TEST(bit_identical(one[i], two[i]), "output " << i);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 namespace {
 
 struct ErrorCase {
@@ -209,6 +352,12 @@ std::vector<ErrorCase> conv_and_pool_errors() {
                          "conv2d: padding must be \"same\" or \"valid\"; got \"full\""),
       expect<ValueError>("conv2d stride", [x] { conv2d(x, zeros_var({1, 1, 1, 1}), {.strides = {0, 1}}); },
                          "conv2d: strides must be >= 1; got [0, 1]"),
+      expect<ShapeError>("conv2d bias shape",
+                         [] { conv2d(zeros_var({1, 5, 5, 3}), zeros_var({3, 3, 3, 8}), zeros_var({3})); },
+                         "conv2d: bias must be [c_out]; got bias [3] for weight [3, 3, 3, 8]"),
+      expect<ValueError>("conv2d bias dtype",
+                         [] { conv2d(zeros_var({1, 3, 3, 1}), zeros_var({1, 1, 1, 2}), zeros_var({2}, DType::f64)); },
+                         "conv2d: dtypes differ; got float32 [1, 3, 3, 1] and float64 [2]"),
       expect<ShapeError>("max_pool2d rank", [] { max_pool2d(zeros_var({4, 4})); },
                          "max_pool2d: input must be [batch, height, width, channels]; got [4, 4]"),
       expect<ShapeError>("max_pool2d pool larger than valid input", [] { max_pool2d(zeros_var({1, 2, 2, 1}), {3, 3}); },

@@ -46,6 +46,12 @@ std::vector<Row> conv_rows() {
        [](V x) { return square(conv2d(x[0], x[1], {.padding = "same"})); }},
       {"conv2d squared stride 2 dilation 2", "conv2d", {{1, 5, 5, 2}, w},
        [](V x) { return square(conv2d(x[0], x[1], {.strides = {2, 2}, .dilation = {2, 2}, .padding = "same"})); }},
+      // The fused bias: its gradient is the sum of g over batch and pixels; squared, so the second order
+      // runs through that sum too.
+      {"conv2d with bias same", "conv2d", {{2, 3, 3, 2}, w, {3}},
+       [](V x) { return conv2d(x[0], x[1], x[2], {.padding = "same"}); }},
+      {"conv2d with bias squared stride 2 valid", "conv2d", {{1, 5, 4, 2}, {3, 3, 2, 3}, {3}},
+       [](V x) { return square(conv2d(x[0], x[1], x[2], {.strides = {2, 2}})); }},
   };
 }
 
@@ -60,6 +66,11 @@ std::vector<Row> pool_rows() {
        [](V v) { return max_pool2d(v[0], {3, 3}, {.strides = {2, 2}, .padding = "same"}); }},
       {"max_pool2d squared (scatter and gather)", "max_pool2d", {x},
        [](V v) { return square(max_pool2d(v[0], {2, 2}, {.strides = {1, 1}})); }},
+      // 2×2 stride 2 without padding takes the channel-vectorized path: 9 channels are a full block of
+      // eight and an overlapping one; odd sizes leave a row and a column outside every window.
+      {"max_pool2d 2×2 odd sizes, 9 channels", "max_pool2d", {{2, 5, 3, 9}}, [](V v) { return max_pool2d(v[0]); }},
+      {"max_pool2d 2×2 squared, 9 channels", "max_pool2d", {{1, 4, 5, 9}},
+       [](V v) { return square(max_pool2d(v[0])); }},
       {"avg_pool2d 2×2 valid", "avg_pool2d", {x}, [](V v) { return avg_pool2d(v[0]); }},
       {"avg_pool2d 2×2 same", "avg_pool2d", {{1, 3, 3, 2}},
        [](V v) { return avg_pool2d(v[0], {2, 2}, {.padding = "same"}); }},
