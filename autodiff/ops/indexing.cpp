@@ -47,12 +47,39 @@ struct Slice {
   Grads backward(const Ctx& c, const Var& g) const;
 };
 
+// A block [start, stop) of `shape` along axis holding g, zeros elsewhere, written in one pass:
+// each [n·inner] row of the [outer, n, inner] view is zeros, g's row, zeros. Chunks split the
+// flat output, so one long row (a time step of a time-major sequence) is parallel too.
+Tensor place_block(const Tensor& g, const Shape& shape, int64_t axis, int64_t start, int64_t stop) {
+  Tensor out = Tensor::empty(shape, g.dtype());
+  const Tensor gc = g.contiguous();
+  const Blocks b(shape, axis);
+  const int64_t row = b.n * b.inner, lo = start * b.inner, hi = stop * b.inner;
+  dispatch(g.dtype(), [&]<class T>(T) {
+    const T* src = gc.data<T>();
+    T* dst = out.data<T>();
+    kernels::parallel_for(b.outer * row, kernels::kElementwiseGrain, [&](int64_t p0, int64_t p1) {
+      while (p0 < p1) {
+        const int64_t o = p0 / row, i0 = p0 % row, i1 = std::min(row, i0 + (p1 - p0));
+        T* to = dst + o * row;
+        const int64_t c0 = std::max(i0, lo), c1 = std::min(i1, hi);  // the part of [i0, i1) that is g's
+        if (i0 < lo) std::fill(to + i0, to + std::min(i1, lo), T(0));
+        if (c0 < c1) std::copy_n(src + o * (hi - lo) + (c0 - lo), c1 - c0, to + c0);
+        if (i1 > hi) std::fill(to + std::max(i0, hi), to + i1, T(0));
+        p0 += i1 - i0;
+      }
+    });
+  });
+  return out;
+}
+
 // g placed at [start:stop:step] along axis in zeros of the sliced input's shape.
 struct SliceScatter {
   static constexpr std::string_view name = "slice_scatter";
   Shape shape;
   Slice at;
   Tensor forward(const Tensor& g) {
+    if (at.step == 1) return place_block(g, shape, at.axis, at.start, at.stop);
     Tensor out = zeros(shape, g.dtype());
     detail::copy_into(out.slice(at.axis, at.start, at.stop, at.step), g);
     return out;

@@ -17,18 +17,17 @@ Var bias_row(const Var& bias, int64_t row) {
 }
 }  // namespace
 
-GruCell::GruCell(Var kernel, Var recurrent_kernel, const Var& bias)
-    : kernel_(std::move(kernel)),
-      recurrent_kernel_(std::move(recurrent_kernel)),
-      input_bias_(bias_row(bias, 0)),
-      recurrent_bias_(bias_row(bias, 1)) {}
+GruCell::GruCell(const Var& kernel, const Var& recurrent_kernel, const Var& bias)
+    : input_kernel_(detail::with_bias(kernel, bias_row(bias, 0))),
+      recurrent_kernel_(detail::with_bias(recurrent_kernel, bias_row(bias, 1))) {}
 
 // reset_after: r gates U_h·h + b_rh after the matmul, so x and h each take one matmul over the
-// stacked kernels [·, 3u] (order z, r, h), split into gates.
+// stacked kernels [·, 3u] (order z, r, h), split into gates. Each bias rides in its matmul as a
+// last kernel row against a column of ones: [x, 1]·[W; b_x] and [h, 1]·[U; b_h] (see LstmCell).
 RnnState GruCell::operator()(const Var& x, const RnnState& state) const {
   const Var& h = state[0];
-  const auto [x_z, x_r, x_h] = detail::split_gates<3>(matmul(x, kernel_) + input_bias_);
-  const auto [h_z, h_r, h_h] = detail::split_gates<3>(matmul(h, recurrent_kernel_) + recurrent_bias_);
+  const auto [x_z, x_r, x_h] = detail::split_gates<3>(matmul(detail::with_ones(x), input_kernel_));
+  const auto [h_z, h_r, h_h] = detail::split_gates<3>(matmul(detail::with_ones(h), recurrent_kernel_));
   const Var z = sigmoid(x_z + h_z);
   const Var r = sigmoid(x_r + h_r);
   const Var h_tilde = tanh(x_h + r * h_h);

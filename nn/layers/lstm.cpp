@@ -8,15 +8,18 @@ using autodiff::matmul;
 using autodiff::sigmoid;
 using autodiff::tanh;
 
-LstmCell::LstmCell(Var kernel, Var recurrent_kernel, Var bias)
-    : kernel_(std::move(kernel)), recurrent_kernel_(std::move(recurrent_kernel)), bias_(std::move(bias)) {}
+LstmCell::LstmCell(const Var& kernel, Var recurrent_kernel, const Var& bias)
+    : input_kernel_(detail::with_bias(kernel, bias)), recurrent_kernel_(std::move(recurrent_kernel)) {}
 
-// The four gates' W·x, U·h and b are computed with one matmul each over Keras' stacked kernel
+// The four gates' W·x + b and U·h are computed with one matmul each over Keras' stacked kernels
 // [·, 4u] (order i, f, c, o) and then split: the same equations, two matmuls per step instead of eight.
+// The bias rides in the input matmul as a last kernel row against a column of ones, [x, 1]·[W; b],
+// so no step adds a broadcast bias or reduces its gradient over the batch.
 RnnState LstmCell::operator()(const Var& x, const RnnState& state) const {
   const Var& h = state[0];
   const Var& c = state[1];
-  const auto [z_i, z_f, z_c, z_o] = detail::split_gates<4>(matmul(x, kernel_) + matmul(h, recurrent_kernel_) + bias_);
+  const Var z = matmul(detail::with_ones(x), input_kernel_) + matmul(h, recurrent_kernel_);
+  const auto [z_i, z_f, z_c, z_o] = detail::split_gates<4>(z);
   const Var i = sigmoid(z_i);
   const Var f = sigmoid(z_f);
   const Var c_tilde = tanh(z_c);

@@ -11,17 +11,34 @@ using autodiff::ValueError;
 RnnOutput unroll(const Var& x, RnnState state, const RnnStep& step, bool return_sequences) {
   check<ShapeError>(x.rank() == 3 && x.size(1) > 0, "unroll: expected x [batch, time, features]; got {}", x.shape());
   const int64_t batch = x.size(0), time = x.size(1), features = x.size(2);
+  // One time-major copy of x up front, so that each step's x_t is a contiguous view rather
+  // than a strided slice that reshape would copy. split cuts it with a tree of slices: when x
+  // requires grad (stacked layers), the steps' gradients are not each placed in an x-sized zero tensor.
+  const Var by_time = autodiff::reshape(
+      autodiff::reshape(autodiff::permute(x, {1, 0, 2}), Shape{time * batch, features}), Shape{time, batch, features});
+  const std::vector<Var> steps = autodiff::split(by_time, std::vector<int64_t>(static_cast<size_t>(time), 1), 0);
   std::vector<Var> outputs;
   if (return_sequences) outputs.reserve(static_cast<size_t>(time));
   // A loop, not recursion: each step's nodes follow the previous step's on the tape.
   for (int64_t t = 0; t < time; ++t) {
-    const Var x_t = autodiff::reshape(autodiff::slice(x, 1, t, t + 1), Shape{batch, features});
+    const Var x_t = autodiff::reshape(steps[static_cast<size_t>(t)], Shape{batch, features});
     state = step(x_t, state);
     if (return_sequences) outputs.push_back(state[0]);
   }
   Var output = return_sequences ? autodiff::stack(outputs, 1) : state[0];
   return {std::move(output), std::move(state)};
 }
+
+namespace detail {
+Var with_bias(const Var& kernel, const Var& bias) {
+  check<ShapeError>(kernel.rank() == 2 && bias.rank() == 1 && bias.size(0) == kernel.size(1),
+                    "recurrent cell: bias must be [{}] for kernel {}; got {}", kernel.rank() == 2 ? kernel.size(1) : 0,
+                    kernel.shape(), bias.shape());
+  return autodiff::concat({kernel, autodiff::reshape(bias, Shape{1, bias.size(0)})}, 0);
+}
+
+Var with_ones(const Var& x) { return autodiff::concat({x, Var(autodiff::ones(Shape{x.size(0), 1}, x.dtype()))}, 1); }
+}  // namespace detail
 
 Recurrent::Recurrent(Config config, std::optional<Shape> input_shape)
     : config_(std::move(config)), units_(config_.units), return_sequences_(config_.return_sequences) {

@@ -33,35 +33,35 @@ RnnOutput unroll(const Var& x, RnnState state, const RnnStep& step, bool return_
 /// LSTM step with Keras' weights, gates stacked i, f, c, o: kernel [in, 4u], recurrent_kernel [u, 4u], bias [4u].
 class LstmCell {
  public:
-  LstmCell(Var kernel, Var recurrent_kernel, Var bias);
+  LstmCell(const Var& kernel, Var recurrent_kernel, const Var& bias);
   /// {h, c} → {h', c'}.
   RnnState operator()(const Var& x, const RnnState& state) const;
 
  private:
-  Var kernel_, recurrent_kernel_, bias_;
+  Var input_kernel_, recurrent_kernel_;  // input_kernel_ = [kernel; bias], see detail::with_bias
 };
 
 /// GRU step, Keras' reset_after form, gates stacked z, r, h: kernel [in, 3u], recurrent_kernel [u, 3u],
 /// bias [2, 3u] (row 0 for the input, row 1 for the recurrent projection).
 class GruCell {
  public:
-  GruCell(Var kernel, Var recurrent_kernel, const Var& bias);
+  GruCell(const Var& kernel, const Var& recurrent_kernel, const Var& bias);
   /// {h} → {h'}.
   RnnState operator()(const Var& x, const RnnState& state) const;
 
  private:
-  Var kernel_, recurrent_kernel_, input_bias_, recurrent_bias_;
+  Var input_kernel_, recurrent_kernel_;  // each with its bias row appended, see detail::with_bias
 };
 
 /// SimpleRNN step: h' = activation(x·kernel + h·recurrent_kernel + bias); kernel [in, u], recurrent_kernel [u, u].
 class SimpleRnnCell {
  public:
-  SimpleRnnCell(Var kernel, Var recurrent_kernel, Var bias, const std::string& activation = "tanh");
+  SimpleRnnCell(const Var& kernel, Var recurrent_kernel, const Var& bias, const std::string& activation = "tanh");
   /// {h} → {h'}.
   RnnState operator()(const Var& x, const RnnState& state) const;
 
  private:
-  Var kernel_, recurrent_kernel_, bias_;
+  Var input_kernel_, recurrent_kernel_;  // input_kernel_ = [kernel; bias], see detail::with_bias
   std::function<Var(const Var&)> activation_;
 };
 
@@ -225,6 +225,12 @@ void recurrent_fields(const F& f, O& o) {
 }  // namespace detail
 
 namespace detail {
+/// [kernel; bias]: kernel [in, n] with the bias [n] appended as row `in`, so that
+/// matmul(with_ones(x), with_bias(kernel, bias)) = matmul(x, kernel) + bias.
+Var with_bias(const Var& kernel, const Var& bias);
+/// [x, 1]: x [batch, in] with a column of ones appended → [batch, in + 1].
+Var with_ones(const Var& x);
+
 /// z [batch, n·u] cut into n gate pre-activations [batch, u], in the kernel's stacking order.
 template <size_t N>
 std::array<Var, N> split_gates(const Var& z) {

@@ -4,15 +4,15 @@
 
 namespace nn {
 
-SimpleRnnCell::SimpleRnnCell(Var kernel, Var recurrent_kernel, Var bias, const std::string& activation)
-    : kernel_(std::move(kernel)),
+SimpleRnnCell::SimpleRnnCell(const Var& kernel, Var recurrent_kernel, const Var& bias, const std::string& activation)
+    : input_kernel_(detail::with_bias(kernel, bias)),
       recurrent_kernel_(std::move(recurrent_kernel)),
-      bias_(std::move(bias)),
       activation_(nn::activation(activation)) {}
 
+// x·W + b as [x, 1]·[W; b] (see LstmCell).
 RnnState SimpleRnnCell::operator()(const Var& x, const RnnState& state) const {
   const Var& h = state[0];
-  return {activation_(autodiff::matmul(x, kernel_) + autodiff::matmul(h, recurrent_kernel_) + bias_)};
+  return {activation_(autodiff::matmul(detail::with_ones(x), input_kernel_) + autodiff::matmul(h, recurrent_kernel_))};
 }
 
 SimpleRNN::SimpleRNN(int64_t units, SimpleRnnOptions options)

@@ -167,6 +167,112 @@ BOOST_AUTO_TEST_CASE(lstm_layer_gradient_with_respect_to_input) {
   BOOST_TEST(r.ok, r.report);
 }
 
+namespace {
+using nn::RnnState;
+
+// The plain gate equations, biases added after the matmuls: the reference for the cells, which
+// carry each bias inside its matmul as [x, 1]·[W; b].
+RnnState lstm_reference(const Var& x, const RnnState& s, const Var& w, const Var& u, const Var& b) {
+  const auto [z_i, z_f, z_c, z_o] = nn::detail::split_gates<4>(matmul(x, w) + matmul(s[0], u) + b);
+  const Var c = sigmoid(z_f) * s[1] + sigmoid(z_i) * tanh(z_c);
+  return {sigmoid(z_o) * tanh(c), c};
+}
+RnnState gru_reference(const Var& x, const RnnState& s, const Var& w, const Var& u, const Var& b) {
+  const Var b_x = reshape(slice(b, 0, 0, 1), {b.size(1)}), b_h = reshape(slice(b, 0, 1, 2), {b.size(1)});
+  const auto [x_z, x_r, x_h] = nn::detail::split_gates<3>(matmul(x, w) + b_x);
+  const auto [h_z, h_r, h_h] = nn::detail::split_gates<3>(matmul(s[0], u) + b_h);
+  const Var z = sigmoid(x_z + h_z), r = sigmoid(x_r + h_r);
+  return {z * s[0] + (1.0 - z) * tanh(x_h + r * h_h)};
+}
+RnnState simple_rnn_reference(const Var& x, const RnnState& s, const Var& w, const Var& u, const Var& b) {
+  return {tanh(matmul(x, w) + matmul(s[0], u) + b)};
+}
+}  // namespace
+
+// Values and every input's gradient (x, weights, initial state) of the cells equal the reference's.
+BOOST_AUTO_TEST_CASE(cells_equal_the_plain_gate_equations) {
+  using Reference = RnnState (*)(const Var&, const RnnState&, const Var&, const Var&, const Var&);
+  struct Case {
+    std::string name;
+    std::vector<Shape> shapes;  // x, kernel, recurrent_kernel, bias, state...
+    std::function<nn::RnnStep(const Var&, const Var&, const Var&)> cell;
+    Reference reference;
+  };
+  const Shape x{3, 5, 4}, state{3, 2};
+  const std::vector<Case> cases{
+      {"lstm", {x, {4, 8}, {2, 8}, {8}, state, state},
+       [](const Var& w, const Var& u, const Var& b) { return nn::RnnStep(nn::LstmCell(w, u, b)); }, lstm_reference},
+      {"gru", {x, {4, 6}, {2, 6}, {2, 6}, state},
+       [](const Var& w, const Var& u, const Var& b) { return nn::RnnStep(nn::GruCell(w, u, b)); }, gru_reference},
+      {"simple_rnn", {x, {4, 2}, {2, 2}, {2}, state},
+       [](const Var& w, const Var& u, const Var& b) { return nn::RnnStep(nn::SimpleRnnCell(w, u, b)); },
+       simple_rnn_reference},
+  };
+  for (const Case& c : cases) {
+    BOOST_TEST_CONTEXT(c.name) {
+      Generator gen(11);
+      std::vector<Var> in;
+      for (const Shape& s : c.shapes) in.emplace_back(uniform(s, -1.0, 1.0, gen, DType::f64), true);
+      const RnnState s0(in.begin() + 4, in.end());
+      const Var fast = nn::unroll(in[0], s0, c.cell(in[1], in[2], in[3]), true).output;
+      const nn::RnnStep plain = [&](const Var& x_t, const RnnState& s) {
+        return c.reference(x_t, s, in[1], in[2], in[3]);
+      };
+      const Var slow = nn::unroll(in[0], s0, plain, true).output;
+      BOOST_TEST(fast.value().to_vector() == slow.value().to_vector(),
+                 boost::test_tools::tolerance(1e-12) << boost::test_tools::per_element());
+      const Tensor seed = uniform(fast.shape(), -1.0, 1.0, gen, DType::f64);
+      const std::vector<Var> g_fast = grad(fast, in, {.seed = Var(seed), .retain_graph = true}),
+                             g_slow = grad(slow, in, {.seed = Var(seed)});
+      for (size_t k = 0; k < in.size(); ++k)
+        BOOST_TEST(g_fast[k].value().to_vector() == g_slow[k].value().to_vector(),
+                   boost::test_tools::tolerance(1e-12) << boost::test_tools::per_element());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(cell_bias_of_the_wrong_length_names_the_shapes) {
+  BOOST_CHECK_EXCEPTION(nn::LstmCell(Var(zeros({3, 8})), Var(zeros({2, 8})), Var(zeros({6}))), ShapeError,
+                        [](const Error& e) { return message_has(e, "bias must be [8] for kernel [3, 8]; got [6]"); });
+}
+
+// split (a tree of slices) gives the plain slices' values, and its gradient is the pieces'
+// gradients side by side, exactly: the four gates of a step, uneven pieces with an empty one, and
+// pieces big enough that the gradient's one-pass writer splits rows across two threads.
+BOOST_AUTO_TEST_CASE(split_is_its_slices_and_its_gradient_the_pieces_side_by_side) {
+  set_num_threads(2);
+  const std::vector<std::vector<int64_t>> cases{{3, 3, 3, 3}, {1, 3, 0, 2, 1, 1, 4}, {7001, 3000, 9000}};
+  for (DType dtype : {DType::f32, DType::f64}) {
+    for (const std::vector<int64_t>& sizes : cases) {
+      Generator gen(5);
+      int64_t width = 0;
+      for (int64_t n : sizes) width += n;
+      const Var z(randn({3, width}, gen, dtype), true);
+      const std::vector<Var> pieces = split(z, sizes, 1);
+      BOOST_REQUIRE_EQUAL(pieces.size(), sizes.size());
+      std::vector<Var> seeds;
+      Var loss = Var(zeros({}, dtype));
+      int64_t at = 0;
+      for (size_t k = 0; k < sizes.size(); ++k) {
+        BOOST_TEST((pieces[k].value().to_vector() == z.value().slice(1, at, at + sizes[k]).to_vector()));
+        at += sizes[k];
+        seeds.emplace_back(randn({3, sizes[k]}, gen, dtype));
+        loss = loss + sum(pieces[k] * seeds.back());
+      }
+      BOOST_TEST((grad(loss, {z})[0].value().to_vector() == concat(seeds, 1).value().to_vector()));
+    }
+  }
+  set_num_threads(0);
+}
+
+// A strided slice (step 2) scatters its gradient the plain way: zeros, then g at every other place.
+BOOST_AUTO_TEST_CASE(strided_slice_gradient_fills_every_other_place) {
+  const Var z(randn({3, 8}), true), seed(randn({3, 4}));
+  const std::vector<double> g = grad(sum(slice(z, 1, 1, 8, 2) * seed), {z})[0].value().to_vector();
+  const std::vector<double> s = seed.value().to_vector();
+  for (size_t k = 0; k < g.size(); ++k) BOOST_TEST(g[k] == (k % 2 == 1 ? s[(k / 8) * 4 + (k % 8) / 2] : 0.0));
+}
+
 BOOST_AUTO_TEST_CASE(long_unroll_backward_does_not_overflow_the_stack) {
   nn::LSTM lstm(2);
   const Var x(randn({1, 1000, 1}));

@@ -45,6 +45,10 @@ std::vector<Row> index_rows() {
       {"slice/negative bounds, axis -1", "slice", {{2, 6}}, [](V x) { return sq(slice(x[0], -1, -4, -1)); }},
       {"slice/clamped stop, step 3", "slice", {c}, [](V x) { return sq(slice(x[0], 2, 1, 100, 3)); }},
       {"slice/broadcast input", "slice", {{3}, {4, 1}}, [](V x) { return sq(slice(x[0] * x[1], 0, 1, 3)); }},
+      // step 1 places g as one block in zeros: an interior block of a middle axis (zeros on both
+      // sides of each row) and a leading block of the last axis.
+      {"slice/interior block of axis 1", "slice", {c}, [](V x) { return sq(slice(x[0], 1, 1, 2)); }},
+      {"slice/leading block of axis -1", "slice", {c}, [](V x) { return sq(slice(x[0], -1, 0, 3)); }},
       {"index_select", "index_select", {{4, 3}}, [](V x) { return sq(index_select(x[0], 0, {3, 0, 2})); }},
       {"index_select/repeats", "index_select", {{4, 3}},
        [](V x) { return sq(index_select(x[0], 0, {1, 1, 3, 1})); }},
@@ -78,6 +82,11 @@ std::vector<Row> join_rows() {
        [](V x) {
          const std::vector<Var> p = split(x[0], {0, 1, 1}, -3);
          return p[1] * p[2] + sum(p[0]);
+       }},
+      {"split/seven uneven pieces, a tree three deep", "split", {{2, 9}},
+       [](V x) {
+         const std::vector<Var> p = split(x[0], {1, 2, 0, 1, 3, 1, 1}, 1);
+         return p[0] * p[3] + sum(p[1] * p[1]) * p[5] + sum(p[4]) * p[6] + sum(p[2]);
        }},
       {"pad/1-d", "pad", {{3}}, [](V x) { return sq(pad(x[0], {{2, 1}})); }},
       {"pad/2-d with value", "pad", {s}, [](V x) { return sq(pad(x[0], {{1, 0}, {0, 2}}, -1.5)); }},
