@@ -69,14 +69,13 @@ typename S::Mask lanes(int64_t rest) {
 // Enough vectors of columns that M·NV FMA chains hide the FMA latency.
 constexpr int row_vectors(int m) { return m == 1 ? 8 : m <= 4 ? 4 : 2; }
 
-// C[M, nc] (+)= A[M, k] · B[k, nc] with B rows contiguous, NV vectors of
+// C[M, n] (+)= A[M, k] · B[k, n] with B rows contiguous, NV vectors of
 // columns at a time; the last block is masked.
-template <class S, int M>
+template <class S, int M, int NV>
 [[gnu::target("avx512f"), gnu::hot]] void rows_tile(int64_t n, int64_t k, const typename S::T* a, int64_t rs_a,
                                                      int64_t cs_a, const typename S::T* b, int64_t rs_b,
                                                      typename S::T* c, int64_t ldc, bool accumulate) {
   using V = typename S::V;
-  constexpr int NV = row_vectors(M);
   for (int64_t j = 0; j < n; j += NV * S::W) {
     typename S::Mask mask[NV];
     V acc[M][NV];
@@ -114,9 +113,30 @@ template <class S>
 using RowsTileFn = void (*)(int64_t, int64_t, const typename S::T*, int64_t, int64_t, const typename S::T*, int64_t,
                             typename S::T*, int64_t, bool);
 
+// Whole blocks of row_vectors(M) vectors, then the columns left with as few
+// vectors as cover them (a 10-wide output layer loads one vector a row, not 8).
+template <class S, int M, size_t... V>
+[[gnu::target("avx512f")]] void rows_m(int64_t n, int64_t k, const typename S::T* a, int64_t rs_a, int64_t cs_a,
+                                       const typename S::T* b, int64_t rs_b, typename S::T* c, int64_t ldc,
+                                       bool accumulate, std::index_sequence<V...>) {
+  constexpr int NV = row_vectors(M);
+  static constexpr std::array<RowsTileFn<S>, NV> tail = {&rows_tile<S, M, int(V) + 1>...};
+  const int64_t whole = n / (NV * S::W) * (NV * S::W), rest = n - whole;
+  if (whole > 0) rows_tile<S, M, NV>(whole, k, a, rs_a, cs_a, b, rs_b, c, ldc, accumulate);
+  if (rest > 0)
+    tail[(rest + S::W - 1) / S::W - 1](rest, k, a, rs_a, cs_a, b + whole, rs_b, c + whole, ldc, accumulate);
+}
+
+template <class S, int M>
+[[gnu::target("avx512f")]] void rows_m(int64_t n, int64_t k, const typename S::T* a, int64_t rs_a, int64_t cs_a,
+                                       const typename S::T* b, int64_t rs_b, typename S::T* c, int64_t ldc,
+                                       bool accumulate) {
+  rows_m<S, M>(n, k, a, rs_a, cs_a, b, rs_b, c, ldc, accumulate, std::make_index_sequence<row_vectors(M)>());
+}
+
 template <class S, size_t... M>
 constexpr std::array<RowsTileFn<S>, sizeof...(M)> rows_table(std::index_sequence<M...>) {
-  return {&rows_tile<S, int(M) + 1>...};
+  return {static_cast<RowsTileFn<S>>(&rows_m<S, int(M) + 1>)...};
 }
 
 template <class S>
