@@ -16,8 +16,9 @@ namespace {
 
 json to_json(const LayerConfig& config) {
   json out = json::object();
-  for (const auto& [key, value] : config.values())
-    std::visit([&](const auto& v) { out[key] = v; }, value);
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+  for (const auto& entry : config.values())
+    std::visit([&](const auto& v) { out[entry.first] = v; }, entry.second);
   return out;
 }
 
