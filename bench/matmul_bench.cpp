@@ -118,10 +118,15 @@ Result run_workload(const Workload& w, int repeats) {
   const int64_t rs_b = w.trans_b ? 1 : w.n, cs_b = w.trans_b ? w.k : 1;
   const double flops = 2.0 * w.m * w.n * w.k;
   Result r{w, 0, 0, 0};
+  // OpenBLAS's idle workers spin for about 0.1 s after each call (its THREAD_TIMEOUT) and would
+  // take the second core from whatever runs next; let both libraries' workers park first.
+  const auto settle = [] { std::this_thread::sleep_for(std::chrono::milliseconds(250)); };
+  settle();
   r.ours = median_gflops(flops, repeats, [&] {
     autodiff::kernels::gemm<float>(w.m, w.n, w.k, a.data(), rs_a, cs_a, b.data(), rs_b, cs_b, c_ours.data(), w.n,
                                    false);
   });
+  settle();
   r.peer = median_gflops(flops, repeats, [&] {
     cblas_sgemm(CblasRowMajor, w.trans_a ? CblasTrans : CblasNoTrans, w.trans_b ? CblasTrans : CblasNoTrans,
                 int(w.m), int(w.n), int(w.k), 1.0f, a.data(), int(w.trans_a ? w.m : w.k), b.data(),
