@@ -130,17 +130,33 @@ void compile_from(Sequential& model, const Node& node) {
   model.compile(loss, located(optimizer, [&] { return optimizer_from_config(type, hyper); }), metrics);
 }
 
-json parse_text(const std::string& text, const std::string& source) {
-  try {
-    return json::parse(text);
-  } catch (const json::parse_error& e) {
+// nlohmann's DOM builder, but every lexer error is reported with its byte. json::parse throws a
+// number too large for a double ("1e999") as out_of_range, which carries no position (found by
+// fuzz_model_json); the SAX interface hands the position to parse_error for every kind of error.
+class LocatedDom : public nlohmann::detail::json_sax_dom_parser<json> {
+ public:
+  LocatedDom(json& root, const std::string& text, const std::string& source)
+      : json_sax_dom_parser(root), text_(text), source_(source) {}
+
+  bool parse_error(size_t position, const std::string&, const nlohmann::detail::exception& e) {
     // nlohmann reports a byte; people read lines and columns.
-    const size_t byte = std::min(e.byte, text.size());
+    const size_t byte = std::min(position, text_.size());
     size_t line = 1, column = 1;
-    for (size_t i = 0; i + 1 < byte; ++i) column = text[i] == '\n' ? (++line, 1) : column + 1;
-    throw ValueError(fmt::format("parse_model_json: {}: invalid JSON at line {}, column {} (byte {}): {}", source,
-                                 line, column, e.byte, e.what()));
+    for (size_t i = 0; i + 1 < byte; ++i) column = text_[i] == '\n' ? (++line, 1) : column + 1;
+    throw ValueError(fmt::format("parse_model_json: {}: invalid JSON at line {}, column {} (byte {}): {}", source_,
+                                 line, column, position, e.what()));
   }
+
+ private:
+  const std::string& text_;
+  const std::string& source_;
+};
+
+json parse_text(const std::string& text, const std::string& source) {
+  json root;
+  LocatedDom dom(root, text, source);
+  json::sax_parse(text, &dom);
+  return root;
 }
 
 }  // namespace

@@ -157,6 +157,18 @@ BOOST_AUTO_TEST_CASE(corrupt_json_error_names_the_file_and_the_line) {
                         });
 }
 
+// Found by fuzz_model_json: nlohmann throws a number overflow as out_of_range, which escaped.
+BOOST_AUTO_TEST_CASE(number_too_large_for_a_double_names_the_file_and_the_line) {
+  const std::string json = "{\"class\": \"Sequential\",\n \"version\": 7e7777}";
+  BOOST_CHECK_EXCEPTION(nn::parse_model_json(json, "huge_number.json"), autodiff::ValueError,
+                        [](const autodiff::ValueError& e) {
+                          const std::string what = e.what();
+                          return what.find("huge_number.json") != std::string::npos &&
+                                 what.find("line 2, column") != std::string::npos &&
+                                 what.find("number overflow") != std::string::npos;
+                        });
+}
+
 BOOST_AUTO_TEST_CASE(corrupt_model_metadata_in_a_file_names_the_file) {
   const auto path = temp("wengert_model_corrupt.safetensors");
   nn::io::save_safetensors(path, {}, {{nn::kModelMetadataKey, "{\"class\": \"Sequential\", \"layers\": [}"}});
