@@ -23,39 +23,37 @@ Var conv(const Var& x, const Var& w, const Conv2dGeometry& s);
 Var conv_input_grad(const Var& gy, const Var& w, const Conv2dGeometry& s);
 Var conv_weight_grad(const Var& x, const Var& gy, const Conv2dGeometry& s);
 
+// y = conv(x, w), plus bias[c_out] added as each output is first accumulated when given.
+Tensor conv_forward(const Conv2dGeometry& s, const Tensor& x, const Tensor& w, const Tensor* bias = nullptr) {
+  Tensor y = Tensor::empty(output_shape(s), x.dtype());
+  const Tensor b = bias ? bias->contiguous() : Tensor();
+  dispatch(x.dtype(), [&]<class T>(T) {
+    kernels::conv2d_forward<T>(s, x.contiguous().data<T>(), w.contiguous().data<T>(), y.data<T>(),
+                               bias ? b.data<T>() : nullptr);
+  });
+  return y;
+}
+
 struct Conv2d {
   static constexpr std::string_view name = "conv2d";
   Conv2dGeometry s;
-  Tensor forward(const Tensor& x, const Tensor& w) {
-    Tensor y = Tensor::empty(output_shape(s), x.dtype());
-    dispatch(x.dtype(), [&]<class T>(T) {
-      kernels::conv2d_forward<T>(s, x.contiguous().data<T>(), w.contiguous().data<T>(), y.data<T>());
-    });
-    return y;
-  }
+  Tensor forward(const Tensor& x, const Tensor& w) { return conv_forward(s, x, w); }
   Grads backward(const Ctx& c, const Var& g) const {
     const Var &x = c.inputs[0], &w = c.inputs[1];
     return {c.needs(0) ? conv_input_grad(g, w, s) : Var(), c.needs(1) ? conv_weight_grad(x, g, s) : Var()};
   }
 };
 
-// conv2d plus a bias per output channel, added as each output is first accumulated rather than in a
-// broadcast pass of its own over y.
+// conv2d plus a bias per output channel, fused into the forward rather than a broadcast pass of its
+// own over y.
 struct Conv2dBias {
   static constexpr std::string_view name = "conv2d";
   Conv2dGeometry s;
-  Tensor forward(const Tensor& x, const Tensor& w, const Tensor& b) {
-    Tensor y = Tensor::empty(output_shape(s), x.dtype());
-    dispatch(x.dtype(), [&]<class T>(T) {
-      kernels::conv2d_forward<T>(s, x.contiguous().data<T>(), w.contiguous().data<T>(), y.data<T>(),
-                                 b.contiguous().data<T>());
-    });
-    return y;
-  }
+  Tensor forward(const Tensor& x, const Tensor& w, const Tensor& b) { return conv_forward(s, x, w, &b); }
   Grads backward(const Ctx& c, const Var& g) const {
-    const Var &x = c.inputs[0], &w = c.inputs[1];
-    return {c.needs(0) ? conv_input_grad(g, w, s) : Var(), c.needs(1) ? conv_weight_grad(x, g, s) : Var(),
-            c.needs(2) ? sum(g, {0, 1, 2}) : Var()};
+    Grads grads = Conv2d{s}.backward(c, g);  // ∂x and ∂w as without the bias
+    grads.push_back(c.needs(2) ? sum(g, {0, 1, 2}) : Var());
+    return grads;
   }
 };
 
