@@ -50,15 +50,23 @@ T reduce_run(const T* x, int64_t n) {
   return total;
 }
 
+// Calls f.template operator()<Op>() with the run-time op as a template argument, so the loops inside
+// see a fixed operation and vectorize.
+template <class F>
+void with_op(ReduceOp op, const F& f) {
+  switch (op) {
+    case ReduceOp::sum: return f.template operator()<ReduceOp::sum>();
+    case ReduceOp::prod: return f.template operator()<ReduceOp::prod>();
+    case ReduceOp::max: return f.template operator()<ReduceOp::max>();
+    case ReduceOp::min: return f.template operator()<ReduceOp::min>();
+  }
+}
+
 template <class T>
 T reduce_run(ReduceOp op, const T* x, int64_t n) {
-  switch (op) {
-    case ReduceOp::sum: return reduce_run<T, ReduceOp::sum>(x, n);
-    case ReduceOp::prod: return reduce_run<T, ReduceOp::prod>(x, n);
-    case ReduceOp::max: return reduce_run<T, ReduceOp::max>(x, n);
-    case ReduceOp::min: return reduce_run<T, ReduceOp::min>(x, n);
-  }
-  return T(0);
+  T total = T(0);
+  with_op(op, [&]<ReduceOp Op>() { total = reduce_run<T, Op>(x, n); });
+  return total;
 }
 
 // One row reduced in fixed chunks: the partials and their combination order
@@ -108,16 +116,6 @@ void reduce_narrow_cols(const T* x, int64_t r, int64_t m, T* out) {
   }
 }
 
-template <class T>
-void reduce_narrow_cols(ReduceOp op, const T* x, int64_t r, int64_t m, T* out) {
-  switch (op) {
-    case ReduceOp::sum: return reduce_narrow_cols<T, ReduceOp::sum>(x, r, m, out);
-    case ReduceOp::prod: return reduce_narrow_cols<T, ReduceOp::prod>(x, r, m, out);
-    case ReduceOp::max: return reduce_narrow_cols<T, ReduceOp::max>(x, r, m, out);
-    case ReduceOp::min: return reduce_narrow_cols<T, ReduceOp::min>(x, r, m, out);
-  }
-}
-
 // Wide blocks (a Dense bias gradient: [batch, units]): column blocks of kBlock in parallel; within a
 // block every column folds its rows in order (the order depends on r alone). The op is a template
 // argument and the accumulator a local array that cannot alias x, so the loop vectorizes; folding
@@ -158,13 +156,12 @@ void reduce_rows(ReduceOp op, const T* x, int64_t m, int64_t r, T* out) {
 
 template <class T>
 void reduce_cols(ReduceOp op, const T* x, int64_t r, int64_t m, T* out) {
-  if (m <= kBlock && r * m > kChunk) return reduce_narrow_cols(op, x, r, m, out);
-  switch (op) {
-    case ReduceOp::sum: return reduce_col_blocks<T, ReduceOp::sum>(x, r, m, out);
-    case ReduceOp::prod: return reduce_col_blocks<T, ReduceOp::prod>(x, r, m, out);
-    case ReduceOp::max: return reduce_col_blocks<T, ReduceOp::max>(x, r, m, out);
-    case ReduceOp::min: return reduce_col_blocks<T, ReduceOp::min>(x, r, m, out);
-  }
+  with_op(op, [&]<ReduceOp Op>() {
+    if (m <= kBlock && r * m > kChunk)
+      reduce_narrow_cols<T, Op>(x, r, m, out);
+    else
+      reduce_col_blocks<T, Op>(x, r, m, out);
+  });
 }
 
 template void reduce_rows<float>(ReduceOp, const float*, int64_t, int64_t, float*);
