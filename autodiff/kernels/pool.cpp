@@ -73,6 +73,13 @@ typename Lanes<T>::V load(const T* p) {
 template <class V, class T>
 void store(T* p, const V& v) { std::memcpy(p, &v, sizeof v); }
 
+// Lane l holds l: a block's flat indices are its first index + lane_iota().
+Index lane_iota() {
+  Index iota;
+  for (int64_t l = 0; l < kLanes; ++l) iota[l] = l;
+  return iota;
+}
+
 // A lane mask of a comparison, converted between T's lanes and the 64-bit lanes of Index.
 template <class M>
 Index widen(M m) { return __builtin_convertvector(m, Index); }
@@ -97,8 +104,7 @@ template <class T>
 void max_pool2x2_forward(const Pool2dGeometry& g, const T* x, T* y, int64_t* argmax) {
   using V = typename Lanes<T>::V;
   const int64_t c = g.c, row = g.w * c;
-  Index iota;
-  for (int64_t l = 0; l < kLanes; ++l) iota[l] = l;
+  const Index iota = lane_iota();
   parallel_for(g.n * g.out_h, grain(g.out_w * 4 * c), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t top = ((r / g.out_h) * g.h + 2 * (r % g.out_h)) * row;  // flat index of the window row
@@ -141,8 +147,7 @@ template <class T>
 void max_pool2x2_backward(const Pool2dGeometry& g, const T* gy, const int64_t* argmax, T* gx) {
   using V = typename Lanes<T>::V;
   const int64_t c = g.c, row = g.w * c, covered = 2 * g.out_w * c;
-  Index iota;
-  for (int64_t l = 0; l < kLanes; ++l) iota[l] = l;
+  const Index iota = lane_iota();
   parallel_for(g.n * g.out_h, grain(g.out_w * 4 * c), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t b = r / g.out_h, oh = r % g.out_h, top = (b * g.h + 2 * oh) * row;
