@@ -50,6 +50,18 @@ void sweep(const Var& y, const GradOptions& options, std::string_view who, Wante
 
   const int64_t top = y.impl()->node;
   std::vector<Var> grads(static_cast<size_t>(top + 1));
+  // A first-order sweep adds further gradients into a node's sum in place once the sum is a tensor
+  // this loop made (owned): nothing else refers to it until the node is reached.
+  std::vector<char> owned(static_cast<size_t>(top + 1), 0);
+  auto own = [&](size_t s, const Var& in) -> const Tensor& {
+    Var& slot = grads[s];
+    if (!slot.defined())
+      slot = Var(zeros(in.shape(), in.dtype()));
+    else if (!owned[s])
+      slot = Var(slot.value().clone());
+    owned[s] = 1;
+    return slot.value();
+  };
   grads[static_cast<size_t>(top)] = seed_for(y, options, who);
   for (int64_t i = top; i >= 0; --i) {
     Var g = std::move(grads[static_cast<size_t>(i)]);
@@ -57,6 +69,11 @@ void sweep(const Var& y, const GradOptions& options, std::string_view who, Wante
     const Node& node = tape.node(i);  // deque: stays valid while create_graph appends
     if (wanted(i)) deliver(i, g);
     if (!node.op) continue;
+    if (!create && node.op->adds_vjp_into_input()) {
+      const Var& in = node.inputs[0];
+      if (in.requires_grad()) node.op->add_vjp_into(g.value(), own(static_cast<size_t>(in.impl()->node), in));
+      continue;
+    }
     Grads in_grads;
     {
       detail::InBackward blame_this_op;
@@ -69,8 +86,16 @@ void sweep(const Var& y, const GradOptions& options, std::string_view who, Wante
       if (!in.requires_grad() || !in_grads[k].defined()) continue;
       Var gk = sum_to(in_grads[k], in.shape(), node.op->name());
       check_anomaly(node.op->name(), gk, node);
-      Var& slot = grads[static_cast<size_t>(in.impl()->node)];
-      slot = slot.defined() ? slot + gk : gk;
+      const auto s = static_cast<size_t>(in.impl()->node);
+      Var& slot = grads[s];
+      if (!slot.defined()) {
+        slot = std::move(gk);
+      } else if (owned[s]) {
+        slot.value().add_(gk.value());
+      } else {
+        slot = slot + gk;
+        owned[s] = !create;
+      }
     }
   }
   if (!options.retain_graph.value_or(create)) tape.clear();

@@ -167,6 +167,26 @@ void Tensor::copy_(const Tensor& src) const {
   });
 }
 
+void Tensor::add_(const Tensor& src) const {
+  check_same_dtype("add_", *this, src);
+  const Tensor* in[2] = {this, &src};
+  kernels::Layout<3> l = make_layout<3>(shape_, in, "add_");
+  for (int i = 0; i < l.rank; ++i) l.strides[0][i] = l.strides[1][i];  // the destination is operand 1 too
+  l.coalesce();
+  dispatch(dtype_, [&]<class T>(T) {
+    T* dst = data<T>();
+    const T* s = src.data<T>();
+    if (l.rank == 0 || l.strides[0][l.rank - 1] == 1) {  // map2 writes rows with unit stride
+      kernels::map2(l, dst, dst, s, [](T a, T b) { return a + b; });
+      return;
+    }
+    const int64_t rows = l.numel() / l.shape[l.rank - 1];  // a column or other strided block: small
+    kernels::for_rows(l, 0, rows, [&](const std::array<int64_t, 3>& o, int64_t n, const std::array<int64_t, 3>& st) {
+      for (int64_t i = 0; i < n; ++i) dst[o[0] + i * st[0]] += s[o[2] + i * st[2]];
+    });
+  });
+}
+
 void Tensor::fill_(double v) const {
   if (!is_contiguous()) return copy_(Tensor::scalar(v, dtype_));  // throws: destination must be contiguous
   // Zeros are all-zero bytes in f32 and f64 (but -0.0 is not).

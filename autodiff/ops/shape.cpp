@@ -199,24 +199,6 @@ Var stack(const std::vector<Var>& inputs, int64_t axis) {
   return concat(parts, axis);
 }
 
-namespace {
-// Appends x's pieces of `sizes` along axis a to out as a balanced tree of slices: halve the
-// list, slice x in two, recurse. Each slice's VJP places its gradient in zeros the size of its
-// input and the sweep adds those up, so n flat slices would write n whole-size gradients; the
-// tree writes about log2(n) (an LSTM's four gates per step, a sequence cut into time steps).
-void split_halves(const Var& x, int64_t a, std::span<const int64_t> sizes, std::vector<Var>& out) {
-  if (sizes.size() == 1) {
-    out.push_back(x);
-    return;
-  }
-  const size_t half = sizes.size() / 2;
-  int64_t left = 0;
-  for (size_t i = 0; i < half; ++i) left += sizes[i];
-  split_halves(slice(x, a, 0, left), a, sizes.first(half), out);
-  split_halves(slice(x, a, left, x.shape()[a]), a, sizes.subspan(half), out);
-}
-}  // namespace
-
 std::vector<Var> split(const Var& x, const std::vector<int64_t>& sizes, int64_t axis) {
   const int64_t a = detail::normalize_axes({axis}, x.shape(), "split")[0];
   int64_t total = 0;
@@ -226,9 +208,14 @@ std::vector<Var> split(const Var& x, const std::vector<int64_t>& sizes, int64_t 
   }
   check<ShapeError>(total == x.shape()[a], "split: sizes [{}] sum to {}, not the extent {} of axis {}; got {}",
                     fmt::join(sizes, ", "), total, x.shape()[a], a, x.shape());
+  // Flat slices: a first-order sweep adds each piece's gradient into its block of x's (Slice).
   std::vector<Var> out;
   out.reserve(sizes.size());
-  if (!sizes.empty()) split_halves(x, a, sizes, out);
+  int64_t start = 0;
+  for (int64_t s : sizes) {
+    out.push_back(slice(x, a, start, start + s));
+    start += s;
+  }
   return out;
 }
 

@@ -32,7 +32,7 @@ Var gather(const Var& x, int64_t axis, const Tensor& index);
 Var concat(const std::vector<Var>& inputs, int64_t axis = 0);
 /// y = inputs stacked on a new axis.                       composite: unsqueeze + concat
 Var stack(const std::vector<Var>& inputs, int64_t axis = 0);
-/// Pieces of x along axis with the given sizes (summing to the extent).   composite: a balanced tree of slices
+/// Pieces of x along axis with the given sizes (summing to the extent).   composite: one slice per piece
 std::vector<Var> split(const Var& x, const std::vector<int64_t>& sizes, int64_t axis = 0);
 /// y = x with `value` added before/after each axis: pads = {{before, after}, ...} per axis (missing axes: none).
 /// VJP: the interior slice of g

@@ -16,6 +16,48 @@ BOOST_AUTO_TEST_CASE(backward_accumulates_fan_out) {
   BOOST_TEST(x.grad().to_vector() == (std::vector<double>{5.0, 7.0}), boost::test_tools::per_element());
 }
 
+// A first-order sweep adds later gradients into a sum it owns, in place, and lets a slice add its
+// gradient straight into its block of the input's. Compared here with create_graph, which takes the
+// out-of-place path: overlapping slices, a width-1 column (a strided block), a stepped slice and a
+// direct use of x, reached in every order of first and later contributions.
+BOOST_AUTO_TEST_CASE(in_place_accumulation_matches_the_recorded_sweep) {
+  Generator gen(7);
+  const Tensor x0 = randn({3, 5}, gen, DType::f64), a = randn({3, 2}, gen, DType::f64),
+               b = randn({2, 5}, gen, DType::f64), c = randn({3, 5}, gen, DType::f64);
+  auto f = [&](const Var& x) {
+    return sum(slice(x, 1, 0, 2) * Var(a)) + sum(slice(x, 0, 1, 3) * Var(b)) + sum(x * Var(c)) +
+           sum(slice(x, 1, 4, 5) * 3.0) + sum(slice(x, 1, 0, 5, 2)) + sum(slice(x, 1, 1, 3) * slice(x, 1, 0, 2));
+  };
+  Var x(x0, true);
+  const Tensor first = grad(f(x), {x})[0].value();
+  const Tensor recorded = grad(f(x), {x}, {.create_graph = true})[0].value();
+  BOOST_TEST(first.to_vector() == recorded.to_vector(), boost::test_tools::per_element());
+  // And against the gradient written out by hand.
+  const auto xv = x0.to_vector(), av = a.to_vector(), bv = b.to_vector(), cv = c.to_vector();
+  std::vector<double> want(15);
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 5; ++j) {
+      double g = cv[i * 5 + j];
+      if (j < 2) g += av[i * 2 + j] + xv[i * 5 + j + 1];  // x[:, 0:2] times a and times x[:, 1:3]
+      if (j >= 1 && j < 3) g += xv[i * 5 + j - 1];
+      if (i >= 1) g += bv[(i - 1) * 5 + j];
+      if (j == 4) g += 3.0;
+      if (j % 2 == 0) g += 1.0;
+      want[i * 5 + j] = g;
+    }
+  const auto got = first.to_vector();
+  for (size_t k = 0; k < want.size(); ++k) BOOST_TEST(got[k] == want[k], boost::test_tools::tolerance(1e-12));
+}
+
+BOOST_AUTO_TEST_CASE(the_sweep_never_writes_into_the_seed) {
+  Var x(Tensor::from({1.0, 2.0, 3.0, 4.0}, {4}, DType::f64), true);
+  const Var seed(Tensor::from({1.0, 10.0}, {2}, DType::f64));
+  Var y = slice(x, 0, 0, 2) + slice(x, 0, 2, 4) + slice(x, 0, 1, 3);  // the seed reaches three slices and x
+  backward(y, {.seed = seed});
+  BOOST_TEST(seed.value().to_vector() == (std::vector<double>{1.0, 10.0}), boost::test_tools::per_element());
+  BOOST_TEST(x.grad().to_vector() == (std::vector<double>{1.0, 11.0, 11.0, 10.0}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(gradients_accumulate_across_backward_calls) {
   Var x(Tensor::from({1.0, -1.0}, {2}, DType::f64), true);
   backward(sum(x * 3.0));
