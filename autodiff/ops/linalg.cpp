@@ -51,7 +51,36 @@ struct MatMul {
   }
 };
 
+struct AddMM {
+  static constexpr std::string_view name = "addmm";
+  Tensor forward(const Tensor& c, const Tensor& a, const Tensor& b) {
+    const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
+    Tensor out = Tensor::empty(Shape{m, n}, a.dtype());
+    out.copy_(c);
+    dispatch(a.dtype(), [&]<class T>(T) {
+      kernels::gemm<T>(m, n, k, a.data<T>(), a.strides()[0], a.strides()[1], b.data<T>(), b.strides()[0],
+                       b.strides()[1], out.data<T>(), n, true);
+    });
+    return out;
+  }
+  Grads backward(const Ctx& c, const Var& g) const {
+    const Var &a = c.inputs[1], &b = c.inputs[2];
+    return {g, c.needs(1) ? matmul(g, transpose(b)) : Var(), c.needs(2) ? matmul(transpose(a), g) : Var()};
+  }
+};
+
 }  // namespace
+
+Var addmm(const Var& c, const Var& a, const Var& b) {
+  check_same_dtype("addmm", a.value(), b.value());
+  check_same_dtype("addmm", a.value(), c.value());
+  check<ShapeError>(a.rank() == 2 && b.rank() == 2 && a.size(1) == b.size(0),
+                    "addmm: expected a [m,k] and b [k,n]; got {} and {}", a.shape(), b.shape());
+  const Shape out{a.size(0), b.size(1)};
+  check<ShapeError>(c.rank() <= 2 && broadcast_shapes(c.shape(), out, "addmm") == out,
+                    "addmm: c {} does not broadcast to the product's shape {}", c.shape(), out);
+  return apply(AddMM{}, c, a, b);
+}
 
 Var matmul(const Var& a, const Var& b) {
   check_same_dtype("matmul", a.value(), b.value());

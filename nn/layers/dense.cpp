@@ -34,8 +34,14 @@ Var Dense::forward(const Var& x) {
   ensure_built(x);
   autodiff::check<autodiff::ShapeError>(x.rank() >= 2 && x.shape().back() == kernel().size(0),
                                         "Dense: expected input [batch, ..., {}]; got {}", kernel().size(0), x.shape());
-  Var y = autodiff::matmul(x, parameter("kernel"));
-  if (options_.use_bias) y = y + parameter("bias");
+  const Var& kernel = parameter("kernel");
+  Var y;
+  if (!options_.use_bias)
+    y = autodiff::matmul(x, kernel);
+  else if (x.rank() == 2)
+    y = autodiff::addmm(parameter("bias"), x, kernel);  // the product accumulates onto the bias: no extra pass
+  else
+    y = autodiff::matmul(x, kernel) + parameter("bias");
   return activation_(y);
 }
 

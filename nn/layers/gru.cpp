@@ -24,9 +24,13 @@ GruCell::GruCell(const Var& kernel, const Var& recurrent_kernel, const Var& bias
 // reset_after: r gates U_h·h + b_rh after the matmul, so x and h each take one matmul over the
 // stacked kernels [·, 3u] (order z, r, h), split into gates. Each bias rides in its matmul as a
 // last kernel row against a column of ones: [x, 1]·[W; b_x] and [h, 1]·[U; b_h] (see LstmCell).
-RnnState GruCell::operator()(const Var& x, const RnnState& state) const {
+RnnState GruCell::operator()(const Var& x, const RnnState& state) const { return step(project(x), state); }
+
+Var GruCell::project(const Var& x) const { return matmul(detail::with_ones(x), input_kernel_); }
+
+RnnState GruCell::step(const Var& xw, const RnnState& state) const {
   const Var& h = state[0];
-  const auto [x_z, x_r, x_h] = detail::split_gates<3>(matmul(detail::with_ones(x), input_kernel_));
+  const auto [x_z, x_r, x_h] = detail::split_gates<3>(xw);
   const auto [h_z, h_r, h_h] = detail::split_gates<3>(matmul(detail::with_ones(h), recurrent_kernel_));
   const Var z = sigmoid(x_z + h_z);
   const Var r = sigmoid(x_r + h_r);
@@ -50,7 +54,7 @@ Tensor GRU::initial_bias(autodiff::Generator& gen) const {
   return initialize(config_.bias_initializer, {2, 3 * units_}, gen, dtype());
 }
 
-RnnStep GRU::step() const { return GruCell(kernel_, recurrent_kernel_, bias_); }
+RnnCell GRU::cell() const { return to_rnn_cell(GruCell(kernel_, recurrent_kernel_, bias_)); }
 
 Var GRU::forward(const Var& x, const Var& h0) { return forward_with_state(x, {h0}).output; }
 

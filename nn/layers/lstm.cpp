@@ -15,10 +15,14 @@ LstmCell::LstmCell(const Var& kernel, Var recurrent_kernel, const Var& bias)
 // [·, 4u] (order i, f, c, o) and then split: the same equations, two matmuls per step instead of eight.
 // The bias rides in the input matmul as a last kernel row against a column of ones, [x, 1]·[W; b],
 // so no step adds a broadcast bias or reduces its gradient over the batch.
-RnnState LstmCell::operator()(const Var& x, const RnnState& state) const {
+RnnState LstmCell::operator()(const Var& x, const RnnState& state) const { return step(project(x), state); }
+
+Var LstmCell::project(const Var& x) const { return matmul(detail::with_ones(x), input_kernel_); }
+
+RnnState LstmCell::step(const Var& xw, const RnnState& state) const {
   const Var& h = state[0];
   const Var& c = state[1];
-  const Var z = matmul(detail::with_ones(x), input_kernel_) + matmul(h, recurrent_kernel_);
+  const Var z = autodiff::addmm(xw, h, recurrent_kernel_);
   const auto [z_i, z_f, z_c, z_o] = detail::split_gates<4>(z);
   const Var i = sigmoid(z_i);
   const Var f = sigmoid(z_f);
@@ -47,7 +51,7 @@ Tensor LSTM::initial_bias(autodiff::Generator& gen) const {
   return bias;
 }
 
-RnnStep LSTM::step() const { return LstmCell(kernel_, recurrent_kernel_, bias_); }
+RnnCell LSTM::cell() const { return to_rnn_cell(LstmCell(kernel_, recurrent_kernel_, bias_)); }
 
 Var LSTM::forward(const Var& x, const Var& h0, const Var& c0) { return forward_with_state(x, {h0, c0}).output; }
 

@@ -6,7 +6,9 @@
 // The cells are public so their gradients can be checked with the weights as
 // inputs; the layers call the same cells with their registered parameters.
 #include <array>
+#include <concepts>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,15 +29,45 @@ struct RnnOutput {
   RnnState state;
 };
 
+/// A time step in two parts. project maps inputs [rows, features] to the part of the step that
+/// depends on x alone (the cells: [x, 1]·[W; b]); unroll runs it once over every time step, one
+/// matmul instead of one per step. step goes on from one time step's projection.
+struct RnnCell {
+  std::function<Var(const Var& x)> project;
+  RnnStep step;
+};
+
 /// Runs step over x [batch, time, features] from `state`, one loop iteration per time step.
 RnnOutput unroll(const Var& x, RnnState state, const RnnStep& step, bool return_sequences);
+/// Projects all of x [batch, time, features] at once, then runs cell.step over the steps' projections.
+RnnOutput unroll(const Var& x, RnnState state, const RnnCell& cell, bool return_sequences);
+/// Anything with project and step (the cells below) as an RnnCell holding a copy of it.
+template <class Cell>
+  requires requires(const Cell& c, const Var& v, const RnnState& s) {
+    { c.project(v) } -> std::convertible_to<Var>;
+    { c.step(v, s) } -> std::convertible_to<RnnState>;
+  }
+RnnCell to_rnn_cell(Cell cell) {
+  auto c = std::make_shared<const Cell>(std::move(cell));
+  return {[c](const Var& x) { return c->project(x); }, [c](const Var& xw, const RnnState& s) { return c->step(xw, s); }};
+}
+/// The cells unroll with their projection hoisted.
+template <class Cell>
+  requires requires(const Cell& c) { to_rnn_cell(c); }
+RnnOutput unroll(const Var& x, RnnState state, const Cell& cell, bool return_sequences) {
+  return unroll(x, std::move(state), to_rnn_cell(cell), return_sequences);
+}
 
 /// LSTM step with Keras' weights, gates stacked i, f, c, o: kernel [in, 4u], recurrent_kernel [u, 4u], bias [4u].
 class LstmCell {
  public:
   LstmCell(const Var& kernel, Var recurrent_kernel, const Var& bias);
-  /// {h, c} → {h', c'}.
+  /// {h, c} → {h', c'}: step(project(x), state).
   RnnState operator()(const Var& x, const RnnState& state) const;
+  /// x [rows, in] → [x, 1]·[kernel; bias], [rows, 4u].
+  Var project(const Var& x) const;
+  /// From one step's projection xw [batch, 4u]: {h, c} → {h', c'}.
+  RnnState step(const Var& xw, const RnnState& state) const;
 
  private:
   Var input_kernel_, recurrent_kernel_;  // input_kernel_ = [kernel; bias], see detail::with_bias
@@ -46,8 +78,12 @@ class LstmCell {
 class GruCell {
  public:
   GruCell(const Var& kernel, const Var& recurrent_kernel, const Var& bias);
-  /// {h} → {h'}.
+  /// {h} → {h'}: step(project(x), state).
   RnnState operator()(const Var& x, const RnnState& state) const;
+  /// x [rows, in] → [x, 1]·[kernel; bias row 0], [rows, 3u].
+  Var project(const Var& x) const;
+  /// From one step's projection xw [batch, 3u]: {h} → {h'}.
+  RnnState step(const Var& xw, const RnnState& state) const;
 
  private:
   Var input_kernel_, recurrent_kernel_;  // each with its bias row appended, see detail::with_bias
@@ -57,8 +93,12 @@ class GruCell {
 class SimpleRnnCell {
  public:
   SimpleRnnCell(const Var& kernel, Var recurrent_kernel, const Var& bias, const std::string& activation = "tanh");
-  /// {h} → {h'}.
+  /// {h} → {h'}: step(project(x), state).
   RnnState operator()(const Var& x, const RnnState& state) const;
+  /// x [rows, in] → [x, 1]·[kernel; bias], [rows, u].
+  Var project(const Var& x) const;
+  /// From one step's projection xw [batch, u]: {h} → {h'}.
+  RnnState step(const Var& xw, const RnnState& state) const;
 
  private:
   Var input_kernel_, recurrent_kernel_;  // input_kernel_ = [kernel; bias], see detail::with_bias
@@ -101,7 +141,7 @@ class Recurrent : public Layer {
   /// The initial bias value; the default draws bias_initializer for [gates·units].
   virtual Tensor initial_bias(autodiff::Generator& gen) const;
   /// The cell over the current parameters.
-  virtual RnnStep step() const = 0;
+  virtual RnnCell cell() const = 0;
   /// This layer's options struct with the fields every recurrent layer shares filled in.
   template <class O>
   O shared_options() const {
@@ -155,7 +195,7 @@ class LSTM : public Recurrent {
 
  protected:
   Tensor initial_bias(autodiff::Generator& gen) const override;
-  RnnStep step() const override;
+  RnnCell cell() const override;
 
  private:
   bool unit_forget_bias_;
@@ -182,7 +222,7 @@ class GRU : public Recurrent {
 
  protected:
   Tensor initial_bias(autodiff::Generator& gen) const override;
-  RnnStep step() const override;
+  RnnCell cell() const override;
 };
 
 struct SimpleRnnOptions {
@@ -206,7 +246,7 @@ class SimpleRNN : public Recurrent {
   Var forward(const Var& x, const Var& h0);
 
  protected:
-  RnnStep step() const override;
+  RnnCell cell() const override;
 
  private:
   std::string activation_;

@@ -10,9 +10,12 @@ SimpleRnnCell::SimpleRnnCell(const Var& kernel, Var recurrent_kernel, const Var&
       activation_(nn::activation(activation)) {}
 
 // x·W + b as [x, 1]·[W; b] (see LstmCell).
-RnnState SimpleRnnCell::operator()(const Var& x, const RnnState& state) const {
-  const Var& h = state[0];
-  return {activation_(autodiff::matmul(detail::with_ones(x), input_kernel_) + autodiff::matmul(h, recurrent_kernel_))};
+RnnState SimpleRnnCell::operator()(const Var& x, const RnnState& state) const { return step(project(x), state); }
+
+Var SimpleRnnCell::project(const Var& x) const { return autodiff::matmul(detail::with_ones(x), input_kernel_); }
+
+RnnState SimpleRnnCell::step(const Var& xw, const RnnState& state) const {
+  return {activation_(autodiff::addmm(xw, state[0], recurrent_kernel_))};
 }
 
 SimpleRNN::SimpleRNN(int64_t units, SimpleRnnOptions options)
@@ -29,7 +32,7 @@ SimpleRNN::SimpleRNN(int64_t units, SimpleRnnOptions options)
   (void)nn::activation(activation_);  // an unknown name fails here, not at the first forward
 }
 
-RnnStep SimpleRNN::step() const { return SimpleRnnCell(kernel_, recurrent_kernel_, bias_, activation_); }
+RnnCell SimpleRNN::cell() const { return to_rnn_cell(SimpleRnnCell(kernel_, recurrent_kernel_, bias_, activation_)); }
 
 Var SimpleRNN::forward(const Var& x, const Var& h0) { return forward_with_state(x, {h0}).output; }
 

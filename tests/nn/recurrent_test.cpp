@@ -236,7 +236,7 @@ BOOST_AUTO_TEST_CASE(cell_bias_of_the_wrong_length_names_the_shapes) {
                         [](const Error& e) { return message_has(e, "bias must be [8] for kernel [3, 8]; got [6]"); });
 }
 
-// split (a tree of slices) gives the plain slices' values, and its gradient is the pieces'
+// split (one slice per piece) gives the plain slices' values, and its gradient is the pieces'
 // gradients side by side, exactly: the four gates of a step, uneven pieces with an empty one, and
 // pieces big enough that the gradient's one-pass writer splits rows across two threads.
 BOOST_AUTO_TEST_CASE(split_is_its_slices_and_its_gradient_the_pieces_side_by_side) {

@@ -22,6 +22,10 @@ std::vector<Row> linalg() {
        [](V x) { return matmul(x[0], transpose(x[1])); }},
       {"matmul squared (VJP inputs depend on x)", "matmul", {{3, 3}},
        [](V x) { return matmul(x[0], matmul(x[0], x[0])); }},
+      {"addmm bias [4] + [2,3]×[3,4]", "addmm", {{4}, {2, 3}, {3, 4}}, [](V x) { return addmm(x[0], x[1], x[2]); }},
+      {"addmm [2,4] + [2,3]×[3,4]", "addmm", {{2, 4}, {2, 3}, {3, 4}}, [](V x) { return addmm(x[0], x[1], x[2]); }},
+      {"addmm [1,4] + [3,2]ᵀ×[3,4]", "addmm", {{1, 4}, {3, 2}, {3, 4}},
+       [](V x) { return addmm(x[0], transpose(x[1]), x[2]); }},
       {"outer [3]⊗[4]", "outer", {{3}, {4}}, [](V x) { return outer(x[0], x[1]); }},
   };
 }
