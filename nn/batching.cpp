@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "autodiff/kernels/elementwise.hpp"
 #include "autodiff/random.hpp"
 
 namespace nn {
@@ -22,14 +23,18 @@ Tensor take_rows(const Tensor& t, std::span<const int64_t> rows) {
   shape[0] = static_cast<int64_t>(rows.size());
   Tensor out = Tensor::empty(shape, src.dtype());
   const int64_t width = row_size(src);
+  for (int64_t r : rows)
+    autodiff::check<autodiff::IndexError>(r >= 0 && r < src.size(0), "take_rows: row {} out of range for {}", r,
+                                          src.shape());
   autodiff::dispatch(src.dtype(), [&]<class T>(T) {
     const T* from = src.data<T>();
     T* to = out.data<T>();
-    for (size_t i = 0; i < rows.size(); ++i) {
-      autodiff::check<autodiff::IndexError>(rows[i] >= 0 && rows[i] < src.size(0),
-                                            "take_rows: row {} out of range for {}", rows[i], src.shape());
-      std::copy_n(from + rows[i] * width, width, to + static_cast<int64_t>(i) * width);
-    }
+    // A shuffled batch reads rows from all over a data set larger than the cache: both threads
+    // wait on memory at once.
+    const int64_t grain = std::max<int64_t>(1, autodiff::kernels::kElementwiseGrain / std::max<int64_t>(width, 1));
+    autodiff::kernels::parallel_for(static_cast<int64_t>(rows.size()), grain, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) std::copy_n(from + rows[static_cast<size_t>(i)] * width, width, to + i * width);
+    });
   });
   return out;
 }
