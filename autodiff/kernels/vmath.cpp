@@ -11,6 +11,8 @@
 #include <cmath>
 
 #include "autodiff/kernels/elementwise.hpp"
+#include <algorithm>
+
 #include "autodiff/kernels/parallel.hpp"
 
 namespace autodiff::kernels {
@@ -106,17 +108,33 @@ bool has_avx512() {
   return has;
 }
 
-void run(Row vector_row, Row scalar_row, const float* x, float* y, int64_t n) {
+// Chunks split the flat output, so a few long rows still use both threads.
+void run(Row vector_row, Row scalar_row, const float* x, int64_t ldx, float* y, int64_t rows, int64_t cols) {
   const Row row = has_avx512() ? vector_row : scalar_row;
-  parallel_for(n, kElementwiseGrain, [&](int64_t b, int64_t e) { row(x + b, y + b, e - b); });
+  parallel_for(rows * cols, kElementwiseGrain, [&](int64_t b, int64_t e) {
+    while (b < e) {
+      const int64_t r = b / cols, c0 = b % cols, c1 = std::min(cols, c0 + (e - b));
+      row(x + r * ldx + c0, y + b, c1 - c0);
+      b += c1 - c0;
+    }
+  });
 }
 
 }  // namespace
 
 bool vmath_vectorized() { return has_avx512(); }
 
-void vexp(const float* x, float* y, int64_t n) { run(row_avx512<exp16>, exp_scalar, x, y, n); }
-void vtanh(const float* x, float* y, int64_t n) { run(row_avx512<tanh16>, tanh_scalar, x, y, n); }
-void vsigmoid(const float* x, float* y, int64_t n) { run(row_avx512<sigmoid16>, sigmoid_scalar, x, y, n); }
+void vexp(const float* x, int64_t ldx, float* y, int64_t rows, int64_t cols) {
+  run(row_avx512<exp16>, exp_scalar, x, ldx, y, rows, cols);
+}
+void vtanh(const float* x, int64_t ldx, float* y, int64_t rows, int64_t cols) {
+  run(row_avx512<tanh16>, tanh_scalar, x, ldx, y, rows, cols);
+}
+void vsigmoid(const float* x, int64_t ldx, float* y, int64_t rows, int64_t cols) {
+  run(row_avx512<sigmoid16>, sigmoid_scalar, x, ldx, y, rows, cols);
+}
+void vexp(const float* x, float* y, int64_t n) { vexp(x, n, y, 1, n); }
+void vtanh(const float* x, float* y, int64_t n) { vtanh(x, n, y, 1, n); }
+void vsigmoid(const float* x, float* y, int64_t n) { vsigmoid(x, n, y, 1, n); }
 
 }  // namespace autodiff::kernels

@@ -12,6 +12,11 @@ void vexp(const float* x, float* y, int64_t n);
 void vtanh(const float* x, float* y, int64_t n);
 /// y[i] = 1 / (1 + e^−x[i]) for n contiguous floats (y may alias x). Max relative error ≤ 4e-7.
 void vsigmoid(const float* x, float* y, int64_t n);
+/// The same over `rows` rows of `cols` floats whose starts are `ldx` apart in x (a column block of a
+/// wider matrix: one LSTM gate of the stacked pre-activations); y is contiguous [rows, cols].
+void vexp(const float* x, int64_t ldx, float* y, int64_t rows, int64_t cols);
+void vtanh(const float* x, int64_t ldx, float* y, int64_t rows, int64_t cols);
+void vsigmoid(const float* x, int64_t ldx, float* y, int64_t rows, int64_t cols);
 /// Whether the calls above take the AVX-512 path on this CPU.
 bool vmath_vectorized();
 

@@ -9,14 +9,29 @@
 namespace autodiff {
 namespace {
 // f32 takes the vectorized kernel (kernels/vmath.hpp); f64 keeps the libm map, so f64 gradient
-// checks see exactly what they saw before. A strided f32 view (an LSTM's gate slice) is copied
-// contiguous first: one copy costs far less than a scalar libm call per element.
+// checks see exactly what they saw before. A view whose rows are contiguous (an LSTM's gate, a
+// column block of the stacked pre-activations) is read in place, row by row; any other strided
+// f32 view is copied contiguous first, which costs far less than a scalar libm call per element.
+using VectorRows = void (*)(const float*, int64_t, float*, int64_t, int64_t);
+
+// The row stride when x is rows of contiguous elements spaced evenly, else 0.
+int64_t row_stride(const Tensor& x) {
+  const int64_t r = x.rank();
+  if (r < 2 || x.strides()[r - 1] != 1) return 0;
+  for (int64_t i = 0; i + 2 < r; ++i)
+    if (x.strides()[i] != x.strides()[i + 1] * x.shape()[i + 1]) return 0;
+  return x.strides()[r - 2];
+}
+
 template <class F>
-Tensor map_f32_fast(const Tensor& x, void (*vector)(const float*, float*, int64_t), F f) {
+Tensor map_f32_fast(const Tensor& x, VectorRows vector, F f) {
   if (x.dtype() != DType::f32) return map(x, f);
-  const Tensor in = x.is_contiguous() ? x : x.contiguous();
-  Tensor out = Tensor::empty(in.shape(), DType::f32);
-  vector(in.data<float>(), out.data<float>(), in.numel());
+  Tensor out = Tensor::empty(x.shape(), DType::f32);
+  if (x.numel() == 0) return out;
+  const int64_t cols = x.rank() == 0 ? 1 : x.shape().back();
+  const int64_t ld = x.is_contiguous() ? cols : row_stride(x);
+  const Tensor in = ld > 0 ? x : x.contiguous();
+  vector(in.data<float>(), ld > 0 ? ld : cols, out.data<float>(), x.numel() / cols, cols);
   return out;
 }
 }  // namespace
