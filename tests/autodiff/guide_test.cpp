@@ -43,6 +43,20 @@ BOOST_AUTO_TEST_CASE(backward_) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(ops) {
+  // guide: ops
+  Generator gen(0);
+  Var x(randn({4, 3}, gen), true), w(randn({3, 2}, gen), true), b(zeros({2}), true);
+  Var logits = addmm(b, x, w);                                  // b + x·w in one pass over the output
+  Var loss = cross_entropy(logits, std::vector<int64_t>{0, 1, 1, 0});   // mean over the batch
+  backward(loss);                                               // b.grad() sums the batch's gradients
+  // end
+  const Tensor want = (matmul(x, w) + b).value();
+  BOOST_TEST(logits.value().to_vector() == want.to_vector(), tt::per_element());
+  // d loss / d b = mean over rows of softmax − one-hot: its two entries sum to 0.
+  BOOST_TEST(b.grad().to_vector()[0] + b.grad().to_vector()[1] == 0.0, tt::tolerance(1e-6));
+}
+
 BOOST_AUTO_TEST_CASE(vjp) {
   // guide: vjp
   Var x(Tensor::from({1.0, 2.0, 3.0}, {3}, DType::f64), true);
@@ -119,5 +133,5 @@ BOOST_AUTO_TEST_CASE(every_guide_snippet_is_tested_verbatim) {
     for (std::string line; std::getline(lines, line);)
       BOOST_TEST(self.find("  " + line) != std::string::npos, "guide '" << (*it)[1] << "' line not tested: " << line);
   }
-  BOOST_TEST(count == 6);
+  BOOST_TEST(count == 7);
 }
