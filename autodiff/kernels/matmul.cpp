@@ -8,8 +8,10 @@
 // or tiling. A few rows of A (batch-1 inference) read B in place instead, when
 // B is contiguous along n or along k; tiny products skip packing; a C narrower
 // than half a register tile is computed as Cᵀ = Bᵀ·Aᵀ (which then often has
-// few enough rows to skip packing). The path depends on the shape, strides and
-// CPU only, never on the thread count.
+// few enough rows to skip packing). Narrow shapes have kernels of their own
+// (matmul_narrow_avx512.cpp): k = 1 outer products, and C of fewer than 16
+// columns. The path depends on the shape, strides and CPU only, never on the
+// thread count.
 #include "autodiff/kernels/matmul.hpp"
 
 #include <algorithm>
@@ -37,6 +39,8 @@ constexpr int64_t nc_max = 4096;   // columns per packed B block [kc, nc], which
 constexpr int64_t small_volume = 32 * 32 * 32;  // below this m·n·k packing costs more than it saves
 constexpr int64_t task_flops = 1 << 19;         // smallest share of a product worth a thread (~5 µs)
 constexpr int64_t split_bytes = 512 * 1024;     // a B read in place this large is split over all threads
+constexpr int64_t outer_split_bytes = 1 << 20;  // a k = 1 product writing this much C is split over all threads
+constexpr int64_t chains_m_max = 3;             // more rows than this hide the FMA latency on their own
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
@@ -67,6 +71,15 @@ GemmKernel<T> kernel_for(Isa isa) {
     if (isa == Isa::avx2) return detail::avx2_kernel_f64();
     return detail::generic_kernel_f64();
   }
+}
+
+template <class T>
+detail::NarrowKernels<T> narrow_for(Isa isa) {
+  if (isa != Isa::avx512) return {nullptr, nullptr, nullptr, nullptr, nullptr};
+  if constexpr (std::is_same_v<T, float>)
+    return detail::avx512_narrow_f32();
+  else
+    return detail::avx512_narrow_f64();
 }
 
 template <class T>
@@ -177,6 +190,54 @@ void gemm_unpacked(const detail::UnpackedKernels<T>& kern, int64_t m, int64_t n,
   });
 }
 
+// Cuts C's rows into at most `tasks` slices of whole `unit`s and runs body(first row, rows) on each: every C
+// element is computed by one call whichever slice holds it, so its sums do not depend on the cut.
+void split_rows(int64_t m, int64_t tasks, int64_t unit, FunctionRef<void(int64_t, int64_t)> body) {
+  tasks = tasks > 1 ? std::min<int64_t>(tasks, num_threads()) : 1;
+  const int64_t rows = round_up(ceil_div(m, tasks), unit);
+  parallel_for(ceil_div(m, rows), 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) body(t * rows, std::min(rows, m - t * rows));
+  });
+}
+
+// Bᵀ is packed once, before the rows are split, so every slice reads the same zero-padded copy.
+template <class T>
+void gemm_dots(const detail::NarrowKernels<T>& kern, int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a,
+               const T* b, int64_t rs_b, int64_t cs_b, T* c, int64_t ldc, bool accumulate) {
+  Scratch scratch(sizeof(T) * static_cast<size_t>(n * round_up(k, 64 / sizeof(T))));
+  T* bt = static_cast<T*>(scratch.data());
+  kern.pack_bt(n, k, b, rs_b, cs_b, bt);
+  split_rows(m, 2 * m * n * k / task_flops, 2, [&](int64_t i0, int64_t rows) {
+    kern.dots(rows, n, k, a + i0 * rs_a, rs_a, bt, c + i0 * ldc, ldc, accumulate);
+  });
+}
+
+// Narrow shapes with their own kernels (matmul_narrow_avx512.cpp); false if none fits. A k = 1 product costs
+// the bytes of C it writes, so only a large C is worth a second thread; the others split by their flops. Dots
+// need k long enough to fill their lanes and pay for a reduction per element.
+template <class T>
+bool gemm_narrow(const detail::NarrowKernels<T>& kern, int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a,
+                 int64_t cs_a, const T* b, int64_t rs_b, int64_t cs_b, T* c, int64_t ldc, bool accumulate) {
+  constexpr int64_t lanes = 64 / sizeof(T);
+  const bool narrow = n < detail::narrow_n_max && n < m;
+  const auto rows_of = [&](detail::UnpackedFn<T> run) {
+    return [&, run](int64_t i0, int64_t rows) {
+      run(rows, n, k, a + i0 * rs_a, rs_a, cs_a, b, rs_b, cs_b, c + i0 * ldc, ldc, accumulate);
+    };
+  };
+  if (k == 1 && cs_b == 1)
+    split_rows(m, static_cast<int64_t>(sizeof(T)) * m * n >= outer_split_bytes ? m : 1, 1, rows_of(kern.outer));
+  else if (n <= lanes && m <= chains_m_max && cs_b == 1)
+    kern.chains(m, n, k, a, rs_a, cs_a, b, rs_b, cs_b, c, ldc, accumulate);
+  else if (narrow && rs_a == 1)
+    split_rows(m, 2 * m * n * k / task_flops, 2 * lanes, rows_of(kern.columns));
+  else if (narrow && cs_a == 1 && k >= 4 * lanes)
+    gemm_dots(kern, m, n, k, a, rs_a, b, rs_b, cs_b, c, ldc, accumulate);
+  else
+    return false;
+  return true;
+}
+
 // Cᵀ = Bᵀ·Aᵀ through a [n, m] scratch: for a C too narrow to fill the nr-wide
 // register tiles, the transposed product fills them.
 template <class T>
@@ -252,6 +313,8 @@ void gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a, int64_t cs_
   if (m <= 0 || n <= 0) return;
   if (k <= 0) return gemm_small(m, n, int64_t{0}, a, rs_a, cs_a, b, rs_b, cs_b, c, ldc, accumulate);
   const Isa isa = active_isa();
+  const detail::NarrowKernels<T> narrow = narrow_for<T>(isa);
+  if (narrow.outer && gemm_narrow(narrow, m, n, k, a, rs_a, cs_a, b, rs_b, cs_b, c, ldc, accumulate)) return;
   const detail::UnpackedKernels<T> unpacked = unpacked_for<T>(isa);
   if (unpacked.rows && m <= detail::unpacked_m_max && (cs_b == 1 || rs_b == 1))
     return gemm_unpacked(unpacked, m, n, k, a, rs_a, cs_a, b, rs_b, cs_b, c, ldc, accumulate);

@@ -1,15 +1,8 @@
 // AVX-512 gemm micro-kernels. Built with per-function target attributes, so the
 // file compiles without -march=native and only runs when the CPU has AVX-512F.
-// GCC 12's AVX-512 shuffle intrinsics self-initialise a dummy source
-// (_mm512_undefined_ps), which -Wuninitialized flags inside the header.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
-
 #include <algorithm>
 
+#include "autodiff/kernels/matmul_avx512.hpp"
 #include "autodiff/kernels/matmul_block.hpp"
 #include "autodiff/kernels/matmul_kernels.hpp"
 #include "autodiff/kernels/matmul_pack.hpp"
@@ -58,33 +51,6 @@ struct F64x8 {
     _mm512_mask_storeu_pd(p, m, v);
   }
 };
-
-// In-register transpose: r[i] holds row i of a [16, 16] block; afterwards r[c]
-// holds column c. Pairs, then quads, then 128-bit lanes are interleaved.
-[[gnu::always_inline, gnu::target("avx512f")]] inline void transpose16(__m512 r[16]) {
-  __m512 t[16], u[16];
-  for (int i = 0; i < 8; ++i) {
-    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-  }
-  for (int g = 0; g < 4; ++g) {  // u[4g + j], lane l: column 4l + j of rows 4g..4g+3
-    const __m512d t0 = _mm512_castps_pd(t[4 * g]), t1 = _mm512_castps_pd(t[4 * g + 1]);
-    const __m512d t2 = _mm512_castps_pd(t[4 * g + 2]), t3 = _mm512_castps_pd(t[4 * g + 3]);
-    u[4 * g] = _mm512_castpd_ps(_mm512_unpacklo_pd(t0, t2));
-    u[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(t0, t2));
-    u[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(t1, t3));
-    u[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(t1, t3));
-  }
-  for (int j = 0; j < 4; ++j) {
-    const __m512 v = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x88), w = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xdd);
-    const __m512 v2 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x88);
-    const __m512 w2 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xdd);
-    r[j] = _mm512_shuffle_f32x4(v, v2, 0x88);
-    r[8 + j] = _mm512_shuffle_f32x4(v, v2, 0xdd);
-    r[4 + j] = _mm512_shuffle_f32x4(w, w2, 0x88);
-    r[12 + j] = _mm512_shuffle_f32x4(w, w2, 0xdd);
-  }
-}
 
 // pack_panel for float, with full panels of a source contiguous along p (a
 // row-major A, a transposed B) transposed 16 deep in registers.

@@ -34,6 +34,21 @@ struct UnpackedKernels {
   UnpackedFn<T> dots;
 };
 
+/// Narrow shapes (matmul_narrow_avx512.cpp), each C[m,n] (+)= A[m,k] · B[k,n]: `outer` for k = 1
+/// and `chains` for n ≤ W (one vector) and few rows, both with cs_b = 1; for n < narrow_n_max,
+/// `columns` with rs_a = 1 (A contiguous along m), or `dots` with cs_a = 1 over a Bᵀ that `pack_bt`
+/// wrote into [n, round_up(k, W)]. Each C element's order of summation over k depends on k alone.
+template <class T>
+struct NarrowKernels {
+  UnpackedFn<T> outer;
+  UnpackedFn<T> chains;
+  UnpackedFn<T> columns;
+  void (*pack_bt)(int64_t n, int64_t k, const T* b, int64_t rs_b, int64_t cs_b, T* bt);
+  void (*dots)(int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a, const T* bt, T* c, int64_t ldc,
+               bool accumulate);
+};
+inline constexpr int64_t narrow_n_max = 16;
+
 /// A micro-kernel family: its register tile [mr, nr], the packers for its A
 /// panels (w = mr) and B panels (w = nr), and its block runner.
 template <class T>
@@ -58,5 +73,7 @@ GemmKernel<float> generic_kernel_f32();
 GemmKernel<double> generic_kernel_f64();
 UnpackedKernels<float> avx512_unpacked_f32();
 UnpackedKernels<double> avx512_unpacked_f64();
+NarrowKernels<float> avx512_narrow_f32();
+NarrowKernels<double> avx512_narrow_f64();
 
 }  // namespace autodiff::kernels::detail

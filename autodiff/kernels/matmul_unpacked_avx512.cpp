@@ -6,65 +6,15 @@
 // `dots`: B contiguous along k (a transposed B) and A contiguous along k. Each
 // C element is W lane sums over k (lane l takes p ≡ l mod W, in order) reduced
 // by a fixed tree. Either way the order depends on k alone, not on the tiling.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
-
 #include <algorithm>
 #include <array>
 #include <utility>
 
+#include "autodiff/kernels/matmul_avx512.hpp"
 #include "autodiff/kernels/matmul_kernels.hpp"
 
 namespace autodiff::kernels::detail {
 namespace {
-
-struct F32 {
-  using T = float;
-  using V = __m512;
-  using Mask = __mmask16;
-  static constexpr int W = 16;
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline V zero() { return _mm512_setzero_ps(); }
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline V bcast(T x) { return _mm512_set1_ps(x); }
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline V load(Mask m, const T* p) {
-    return _mm512_maskz_loadu_ps(m, p);
-  }
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline void store(Mask m, T* p, V v) {
-    _mm512_mask_storeu_ps(p, m, v);
-  }
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline V fma(V a, V b, V c) {
-    return _mm512_fmadd_ps(a, b, c);
-  }
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline V add(V a, V b) { return _mm512_add_ps(a, b); }
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline T sum(V v) { return _mm512_reduce_add_ps(v); }
-};
-
-struct F64 {
-  using T = double;
-  using V = __m512d;
-  using Mask = __mmask8;
-  static constexpr int W = 8;
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline V zero() { return _mm512_setzero_pd(); }
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline V bcast(T x) { return _mm512_set1_pd(x); }
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline V load(Mask m, const T* p) {
-    return _mm512_maskz_loadu_pd(m, p);
-  }
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline void store(Mask m, T* p, V v) {
-    _mm512_mask_storeu_pd(p, m, v);
-  }
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline V fma(V a, V b, V c) {
-    return _mm512_fmadd_pd(a, b, c);
-  }
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline V add(V a, V b) { return _mm512_add_pd(a, b); }
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline T sum(V v) { return _mm512_reduce_add_pd(v); }
-};
-
-template <class S>
-typename S::Mask lanes(int64_t rest) {
-  return static_cast<typename S::Mask>(rest >= S::W ? ~0u : rest <= 0 ? 0u : (1u << rest) - 1u);
-}
 
 // Enough vectors of columns that M·NV FMA chains hide the FMA latency.
 constexpr int row_vectors(int m) { return m == 1 ? 8 : m <= 4 ? 4 : 2; }

@@ -204,6 +204,43 @@ BOOST_AUTO_TEST_CASE(few_row_products_are_bit_identical_across_threads) {
   check_thread_counts_agree(few_rows);
 }
 
+// The narrow paths (k = 1 outer products, a few rows of at most one vector, C of fewer than 16
+// columns read along m or along k): every m in {1, 3, 33} × n in {1, 7, 10, 17} × k in {1, 5, 37, 70}.
+std::vector<GemmShape> narrow_shapes() {
+  std::vector<GemmShape> out;
+  for (int64_t m : {1, 3, 33})
+    for (int64_t n : {1, 7, 10, 17})
+      for (int64_t k : {1, 5, 37, 70}) out.push_back({m, n, k});
+  return out;
+}
+
+BOOST_DATA_TEST_CASE(narrow_shapes_match_naive_reference, bdata::make(narrow_shapes()), shape) {
+  for (const char* isa : isas) {
+    if (!autodiff::kernels::force_gemm_isa(isa)) continue;
+    BOOST_TEST_CONTEXT("isa " << isa) {
+      check_against_naive<float>(shape, 1e-6);
+      check_against_naive<double>(shape, 1e-15);
+    }
+  }
+  autodiff::kernels::force_gemm_isa(nullptr);
+}
+
+// Narrow products large enough to be split over two threads (a k = 1 product by the bytes of C,
+// the narrow ones by their flops), and the MLP's output-layer shapes.
+const GemmShape narrow_split_shapes[] = {{784, 500, 1}, {2000, 300, 1}, {500, 10, 128}, {128, 10, 500},
+                                         {1000, 15, 300}, {333, 7, 401},  {1, 10, 500},   {32, 10, 500}};
+
+BOOST_DATA_TEST_CASE(two_thread_narrow_splits_match_naive_reference, bdata::make(narrow_split_shapes), shape) {
+  autodiff::set_num_threads(2);
+  check_against_naive<float>(shape, 1e-6);
+  check_against_naive<double>(shape, 1e-15);
+  autodiff::set_num_threads(0);
+}
+
+BOOST_AUTO_TEST_CASE(narrow_products_are_bit_identical_across_threads) {
+  check_thread_counts_agree(narrow_split_shapes);
+}
+
 BOOST_AUTO_TEST_CASE(gemm_isa_names_a_known_path) {
   const std::string isa = autodiff::kernels::gemm_isa();
   BOOST_TEST((isa == "avx512" || isa == "avx2" || isa == "generic"));
