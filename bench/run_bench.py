@@ -31,8 +31,12 @@ TORCH_CONFIGS = {
 TIME_UNITS = {"us", "us/op"}  # lower is better; every other unit is a rate
 
 
-def target_for(workload):
+def target_for(workload, threads):
+    """The issue's targets are for Wengert on 2 threads against PyTorch's best configuration; the model and
+    matmul rows at 1 thread are measured and shown with their ratio, but judged only at 2 threads."""
     kind = workload.split("/")
+    if threads == 1 and kind[0] in ("train", "infer", "matmul"):
+        return None
     if kind[0] == "train":
         return 1.5 if kind[1] == "mlp" else 2.0
     if kind[0] == "infer":
@@ -88,7 +92,7 @@ def ratio_of(ours, peer, unit):
 
 def row(workload, threads, batch, ours, peer, unit, peer_name, ratio=None):
     ratio = ratio if ratio is not None else ratio_of(ours, peer, unit)
-    target = target_for(workload)
+    target = target_for(workload, threads)
     met = None if target is None or ratio is None else ratio >= target
     return {"workload": workload, "threads": threads, "batch": batch, "ours": ours, "peer": peer, "unit": unit,
             "ratio": ratio, "target": target, "met": met, "peer_name": peer_name}
@@ -201,7 +205,8 @@ def main():
     with open(args.json, "w") as f:
         json.dump(rows, f, indent=2)
     met = [r for r in rows if r["met"] is not None]
-    print(f"\ntargets met: {sum(r['met'] for r in met)}/{len(met)}   JSON: {args.json}")
+    print(f"\ntargets met: {sum(r['met'] for r in met)}/{len(met)} (model and matmul rows judged at 2 threads)"
+          f"   JSON: {args.json}")
 
 
 def fmt_num(v):
