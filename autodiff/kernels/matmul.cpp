@@ -6,12 +6,13 @@
 // cost nothing extra. k is never split across threads and the kc blocks depend
 // on k alone, so every C element sums in the same order for any thread count
 // or tiling. A few rows of A (batch-1 inference) read B in place instead, when
-// B is contiguous along n or along k; tiny products skip packing; a C narrower
-// than half a register tile is computed as Cᵀ = Bᵀ·Aᵀ (which then often has
-// few enough rows to skip packing). Narrow shapes have kernels of their own
-// (matmul_narrow_avx512.cpp): k = 1 outer products, and C of fewer than 16
-// columns. The path depends on the shape, strides and CPU only, never on the
-// thread count.
+// B is contiguous along n or along k, and so do the packed-A tiles over a B
+// contiguous along n when A or B is small (reads_b_in_place); tiny products
+// skip packing; a C narrower than half a register tile is computed as
+// Cᵀ = Bᵀ·Aᵀ (which then often has few enough rows to skip packing). Narrow
+// shapes have kernels of their own (matmul_narrow_avx512.cpp): k = 1 outer
+// products, and C of fewer than 16 columns. The path depends on the shape,
+// strides and CPU only, never on the thread count.
 #include "autodiff/kernels/matmul.hpp"
 
 #include <algorithm>
@@ -40,6 +41,7 @@ constexpr int64_t small_volume = 32 * 32 * 32;  // below this m·n·k packing co
 constexpr int64_t task_flops = 1 << 19;         // smallest share of a product worth a thread (~5 µs)
 constexpr int64_t split_bytes = 512 * 1024;     // a B read in place this large is split over all threads
 constexpr int64_t outer_split_bytes = 1 << 20;  // a k = 1 product writing this much C is split over all threads
+constexpr int64_t in_place_bytes = 512 * 1024;  // a B block [kc, n] this small stays in L2 when read in place
 constexpr int64_t chains_m_max = 3;             // more rows than this hide the FMA latency on their own
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -252,29 +254,54 @@ void gemm_transposed(int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a, 
     for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = ct[j * m + i];
 }
 
+// Whether the slabs read the full [kc, nr] panels of a B contiguous along n in place instead of packing them,
+// which saves a copy of B but leaves each panel's rows a row stride apart. That pays while L2 keeps the panel
+// for its reuse: over one block of A (m ≤ mc_max, the MLP's batches) or when the whole [kc, n] block of B
+// fits (dW, k = 128). Beyond that the strided panels miss: sq1024 and sq2048 ran 12–17% slower in place.
+// Decided on the whole product, not a slab, so the path stays independent of the thread count.
+template <class T>
+bool reads_b_in_place(const GemmKernel<T>& kern, int64_t m, int64_t n, int64_t k, int64_t cs_b) {
+  const int64_t bytes = static_cast<int64_t>(sizeof(T)) * std::min(k, kc_max) * n;
+  return kern.block_rows && cs_b == 1 && (m <= mc_max || bytes <= in_place_bytes);
+}
+
+// Runs all of the packed A against one [kc, nc] block of B, packed into bp first unless read in place (then
+// only its last, partial panel is packed).
+template <class T>
+void run_column_block(const GemmKernel<T>& kern, bool in_place, int64_t m, int64_t mc, int64_t nc, int64_t kc,
+                      const T* ap, const T* b, int64_t rs_b, int64_t cs_b, T* bp, T* c, int64_t ldc, bool accumulate) {
+  if (!in_place) {
+    pack(kern.pack_b, b, cs_b, rs_b, nc, kc, kern.nr, bp);
+    for (int64_t ic = 0; ic < m; ic += mc)
+      kern.block(std::min(mc, m - ic), nc, kc, ap + ic * kc, bp, c + ic * ldc, ldc, accumulate);
+    return;
+  }
+  const int64_t full = nc / kern.nr * kern.nr;
+  if (full < nc) kern.pack_b(b + full, 1, rs_b, nc - full, kc, bp);
+  for (int64_t ic = 0; ic < m; ic += mc)
+    kern.block_rows(std::min(mc, m - ic), nc, kc, ap + ic * kc, b, rs_b, bp, c + ic * ldc, ldc, accumulate);
+}
+
 // The GotoBLAS loop nest on one thread: depth blocks of kc outermost (in
 // order, so each C element sums k the same way), then column blocks of nc,
 // then [mc, nc] blocks of the micro-kernels.
 template <class T>
-void gemm_slab(const GemmKernel<T>& kern, int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a, int64_t cs_a,
-               const T* b, int64_t rs_b, int64_t cs_b, T* c, int64_t ldc, bool accumulate) {
+void gemm_slab(const GemmKernel<T>& kern, bool in_place, int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a,
+               int64_t cs_a, const T* b, int64_t rs_b, int64_t cs_b, T* c, int64_t ldc, bool accumulate) {
   // Balanced blocks: kc_step depends on k alone; the others only move tile edges.
   const int64_t kc_step = ceil_div(k, ceil_div(k, kc_max));
   const int64_t mc = round_up(ceil_div(m, ceil_div(m, mc_max)), kern.mr);
   const int64_t nc_step = round_up(ceil_div(n, ceil_div(n, nc_max)), kern.nr);
   const int64_t m_padded = round_up(m, kern.mr);
-  Scratch scratch(sizeof(T) * static_cast<size_t>(kc_step * (m_padded + nc_step)));
+  Scratch scratch(sizeof(T) * static_cast<size_t>(kc_step * (m_padded + (in_place ? kern.nr : nc_step))));
   T* ap = static_cast<T*>(scratch.data());
   T* bp = ap + kc_step * m_padded;
   for (int64_t pc = 0; pc < k; pc += kc_step) {
     const int64_t kc = std::min(kc_step, k - pc);
     pack(kern.pack_a, a + pc * cs_a, rs_a, cs_a, m, kc, kern.mr, ap);
-    for (int64_t jc = 0; jc < n; jc += nc_step) {
-      const int64_t nc = std::min(nc_step, n - jc);
-      pack(kern.pack_b, b + pc * rs_b + jc * cs_b, cs_b, rs_b, nc, kc, kern.nr, bp);
-      for (int64_t ic = 0; ic < m; ic += mc)
-        kern.block(std::min(mc, m - ic), nc, kc, ap + ic * kc, bp, c + ic * ldc + jc, ldc, accumulate || pc > 0);
-    }
+    for (int64_t jc = 0; jc < n; jc += nc_step)
+      run_column_block(kern, in_place, m, mc, std::min(nc_step, n - jc), kc, ap, b + pc * rs_b + jc * cs_b, rs_b,
+                       cs_b, bp, c + jc, ldc, accumulate || pc > 0);
   }
 }
 
@@ -291,16 +318,17 @@ void gemm_blocked(const GemmKernel<T>& kern, int64_t m, int64_t n, int64_t k, co
   const int64_t unit = split_n ? kern.nr : kern.mr, panels = ceil_div(split_n ? n : m, unit);
   const int64_t want = std::clamp<int64_t>(2 * m * n * k / task_flops, 1, num_threads());
   const int64_t per_slab = ceil_div(panels, want), slabs = ceil_div(panels, per_slab), width = unit * per_slab;
-  if (slabs == 1) return gemm_slab(kern, m, n, k, a, rs_a, cs_a, b, rs_b, cs_b, c, ldc, accumulate);
+  const bool in_place = reads_b_in_place(kern, m, n, k, cs_b);
+  if (slabs == 1) return gemm_slab(kern, in_place, m, n, k, a, rs_a, cs_a, b, rs_b, cs_b, c, ldc, accumulate);
   parallel_for(slabs, 1, [&](int64_t s0, int64_t s1) {
     for (int64_t s = s0; s < s1; ++s) {
       const int64_t x0 = s * width;
       if (split_n)
-        gemm_slab(kern, m, std::min(width, n - x0), k, a, rs_a, cs_a, b + x0 * cs_b, rs_b, cs_b, c + x0, ldc,
-                  accumulate);
-      else
-        gemm_slab(kern, std::min(width, m - x0), n, k, a + x0 * rs_a, rs_a, cs_a, b, rs_b, cs_b, c + x0 * ldc,
+        gemm_slab(kern, in_place, m, std::min(width, n - x0), k, a, rs_a, cs_a, b + x0 * cs_b, rs_b, cs_b, c + x0,
                   ldc, accumulate);
+      else
+        gemm_slab(kern, in_place, std::min(width, m - x0), n, k, a + x0 * rs_a, rs_a, cs_a, b, rs_b, cs_b,
+                  c + x0 * ldc, ldc, accumulate);
     }
   });
 }

@@ -1,6 +1,8 @@
 // AVX-512 gemm micro-kernels. Built with per-function target attributes, so the
 // file compiles without -march=native and only runs when the CPU has AVX-512F.
 #include <algorithm>
+#include <array>
+#include <utility>
 
 #include "autodiff/kernels/matmul_avx512.hpp"
 #include "autodiff/kernels/matmul_block.hpp"
@@ -72,49 +74,87 @@ template <int64_t W>
   if (p < kc) pack_panel<float, W>(src + p, rs_x, 1, W, kc - p, dst + p * W);
 }
 
-// C[M, nr] (+)= Ap[M, kc] · Bp[kc, nr] for one register tile; nr ≤ NV·W, the
-// last vector is masked. Ap panels have stride S::MR, Bp panels S::NV·S::W.
+// C[M, nr] (+)= Ap[M, kc] · B[kc, nr] for one register tile; nr ≤ NV·W, the
+// last vector is masked. Ap panels have stride S::MR; B rows have stride ldb,
+// S::NV·S::W in a packed panel. A B read in place has full rows (nr = NV·W).
+template <class S, int M, int NV>
+[[gnu::always_inline, gnu::target("avx512f")]] inline void tile(int64_t kc, const typename S::T* ap,
+                                                                const typename S::T* bp, int64_t ldb,
+                                                                typename S::T* c, int64_t ldc, int nr,
+                                                                bool accumulate) {
+  using V = typename S::V;
+  for (int i = 0; i < M; ++i) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+  V acc[M][NV];
+#pragma GCC unroll 32
+  for (int i = 0; i < M; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[i][v] = S::zero();
+#pragma GCC unroll 4
+  for (int64_t p = 0; p < kc; ++p) {
+    V b[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) b[v] = S::load(bp + v * S::W);
+#pragma GCC unroll 32
+    for (int i = 0; i < M; ++i) {
+      const V a = S::bcast(ap + i);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[i][v] = S::fma(a, b[v], acc[i][v]);
+    }
+    ap += S::MR;
+    bp += ldb;
+  }
+#pragma GCC unroll 32
+  for (int i = 0; i < M; ++i) {
+    typename S::T* row = c + i * ldc;
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      const int rest = nr - v * S::W;
+      const auto mask = static_cast<typename S::Mask>(rest >= S::W ? ~0u : (1u << rest) - 1u);
+      V x = acc[i][v];
+      if (accumulate) x = S::add(x, S::load(mask, row + v * S::W));
+      S::store(mask, row + v * S::W, x);
+    }
+  }
+}
+
 template <class S, int M, int NV>
 struct Tile {
   using T = typename S::T;
   [[gnu::target("avx512f"), gnu::hot]] static void run(int64_t kc, const T* ap, const T* bp, T* c, int64_t ldc, int nr,
                                                        bool accumulate) {
-    using V = typename S::V;
-    constexpr int nr_full = S::NV * S::W;
-    for (int i = 0; i < M; ++i) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-    V acc[M][NV];
-#pragma GCC unroll 32
-    for (int i = 0; i < M; ++i)
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[i][v] = S::zero();
-#pragma GCC unroll 4
-    for (int64_t p = 0; p < kc; ++p) {
-      V b[NV];
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) b[v] = S::load(bp + v * S::W);
-#pragma GCC unroll 32
-      for (int i = 0; i < M; ++i) {
-        const V a = S::bcast(ap + i);
-#pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) acc[i][v] = S::fma(a, b[v], acc[i][v]);
-      }
-      ap += S::MR;
-      bp += nr_full;
-    }
-#pragma GCC unroll 32
-    for (int i = 0; i < M; ++i) {
-      T* row = c + i * ldc;
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) {
-        const int rest = nr - v * S::W;
-        const auto mask = static_cast<typename S::Mask>(rest >= S::W ? ~0u : (1u << rest) - 1u);
-        V x = acc[i][v];
-        if (accumulate) x = S::add(x, S::load(mask, row + v * S::W));
-        S::store(mask, row + v * S::W, x);
-      }
-    }
+    tile<S, M, NV>(kc, ap, bp, S::NV * S::W, c, ldc, nr, accumulate);
   }
 };
+
+template <class S, int M>
+[[gnu::target("avx512f"), gnu::hot]] void rows_tile(int64_t kc, const typename S::T* ap, const typename S::T* b,
+                                                    int64_t rs_b, typename S::T* c, int64_t ldc, bool accumulate) {
+  tile<S, M, S::NV>(kc, ap, b, rs_b, c, ldc, S::NV * S::W, accumulate);
+}
+
+template <class T>
+using RowsTileFn = void (*)(int64_t kc, const T* ap, const T* b, int64_t rs_b, T* c, int64_t ldc, bool accumulate);
+
+template <class S, size_t... M>
+constexpr std::array<RowsTileFn<typename S::T>, S::MR> rows_tiles(std::index_sequence<M...>) {
+  return {&rows_tile<S, int(M) + 1>...};
+}
+
+// run_block with the full panels of B read in place (see BlockRowsFn): the same FMA chains as the packed tiles,
+// so the sums do not depend on which of the two runs.
+template <class S>
+void run_block_rows(int64_t mc, int64_t nc, int64_t kc, const typename S::T* ap, const typename S::T* b,
+                    int64_t rs_b, const typename S::T* edge, typename S::T* c, int64_t ldc, bool accumulate) {
+  static constexpr auto tiles = rows_tiles<S>(std::make_index_sequence<S::MR>());
+  constexpr int64_t nr_full = S::NV * S::W;
+  const int64_t full = nc / nr_full * nr_full;
+  for (int64_t j = 0; j < full; j += nr_full)
+    for (int64_t i = 0; i < mc; i += S::MR) {
+      const int64_t mr = std::min<int64_t>(S::MR, mc - i);
+      tiles[mr - 1](kc, ap + i * kc, b + j, rs_b, c + i * ldc + j, ldc, accumulate);
+    }
+  if (full < nc) run_block<S, Tile>(mc, nc - full, kc, ap, edge, c + full, ldc, accumulate);
+}
 
 }  // namespace
 
@@ -122,12 +162,14 @@ bool cpu_has_avx512() { return __builtin_cpu_supports("avx512f"); }
 
 GemmKernel<float> avx512_kernel_f32() {
   constexpr int64_t nr = F32x16::NV * F32x16::W;
-  return {"avx512", F32x16::MR, nr, &pack_panel_f32<F32x16::MR>, &pack_panel_f32<nr>, &run_block<F32x16, Tile>};
+  return {"avx512", F32x16::MR, nr, &pack_panel_f32<F32x16::MR>, &pack_panel_f32<nr>,
+          &run_block<F32x16, Tile>, &run_block_rows<F32x16>};
 }
 
 GemmKernel<double> avx512_kernel_f64() {
   constexpr int64_t nr = F64x8::NV * F64x8::W;
-  return {"avx512", F64x8::MR, nr, &pack_panel<double, F64x8::MR>, &pack_panel<double, nr>, &run_block<F64x8, Tile>};
+  return {"avx512", F64x8::MR, nr, &pack_panel<double, F64x8::MR>, &pack_panel<double, nr>, &run_block<F64x8, Tile>,
+          &run_block_rows<F64x8>};
 }
 
 }  // namespace autodiff::kernels::detail

@@ -15,6 +15,12 @@ template <class T>
 using BlockFn = void (*)(int64_t mc, int64_t nc, int64_t kc, const T* ap, const T* bp, T* c, int64_t ldc,
                          bool accumulate);
 
+/// A BlockFn whose full-width B panels are read in place from B[kc, nc] (contiguous along n, row stride rs_b);
+/// only the last, partial panel (nc mod nr columns) comes packed, in `edge`. Same sums as the BlockFn.
+template <class T>
+using BlockRowsFn = void (*)(int64_t mc, int64_t nc, int64_t kc, const T* ap, const T* b, int64_t rs_b, const T* edge,
+                             T* c, int64_t ldc, bool accumulate);
+
 /// Packs one [kc, w] panel: dst[p·w + x] = src[x·rs_x + p·rs_p] for x < width,
 /// zero for width ≤ x < w (see matmul_pack.hpp).
 template <class T>
@@ -50,7 +56,7 @@ struct NarrowKernels {
 inline constexpr int64_t narrow_n_max = 16;
 
 /// A micro-kernel family: its register tile [mr, nr], the packers for its A
-/// panels (w = mr) and B panels (w = nr), and its block runner.
+/// panels (w = mr) and B panels (w = nr), its block runner, and optionally one reading B in place.
 template <class T>
 struct GemmKernel {
   const char* name;
@@ -59,6 +65,7 @@ struct GemmKernel {
   PackFn<T> pack_a;
   PackFn<T> pack_b;
   BlockFn<T> block;
+  BlockRowsFn<T> block_rows = nullptr;
 };
 
 /// Whether this CPU (and compiler) can run the AVX-512 / AVX2+FMA kernels.

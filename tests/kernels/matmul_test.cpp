@@ -33,14 +33,14 @@ std::ostream& operator<<(std::ostream& os, const GemmShape& s) {
 
 // Small-path, edge-tile (every m mod 12), narrow-C (transposed) and multi-kc-block shapes, then
 // few-row (unpacked) shapes: every m ≤ 12 tile, column tails of 1 to 8 vectors, k tails,
-// batch-1 MLP layers.
+// batch-1 MLP layers, then B read in place (B row-major) over one A block or a small B, both with column tails.
 const GemmShape shapes[] = {{1, 1, 1},      {2, 3, 4},       {13, 17, 29},    {1, 100, 50},    {100, 1, 50},
                             {37, 45, 1},    {64, 64, 64},    {12, 32, 385},   {25, 33, 770},   {97, 131, 67},
                             {41, 37, 50},   {59, 70, 40},    {3, 500, 30},    {31, 200, 9},    {300, 3, 200},
                             {128, 10, 500}, {500, 10, 128},  {128, 784, 500}, {500, 128, 784}, {784, 500, 128},
                             {1, 500, 784},  {1, 10, 500},    {2, 70, 33},     {3, 129, 47},    {4, 65, 17},
                             {5, 31, 16},    {8, 33, 300},    {8, 10, 128},    {11, 40, 17},    {12, 7, 1},
-                            {1, 60, 20},    {2, 100, 20}};
+                            {1, 60, 20},    {2, 100, 20},    {193, 95, 520},  {400, 70, 600},  {150, 47, 33}};
 
 // How a logical [rows, cols] operand sits in memory.
 enum class Layout { row_major, transposed, padded };
@@ -183,7 +183,8 @@ void check_thread_counts_agree(std::span<const GemmShape> shapes) {
 
 BOOST_AUTO_TEST_CASE(one_and_two_threads_are_bit_identical) {
   const GemmShape big[] = {{128, 784, 500}, {500, 128, 784}, {784, 500, 128}, {301, 517, 1031},
-                           {1, 1000, 700},  {128, 500, 10},  {1000, 37, 600}, {37, 1000, 600}};
+                           {1, 1000, 700},  {128, 500, 10},  {1000, 37, 600}, {37, 1000, 600},
+                           {150, 1000, 700}, {400, 70, 600}};
   check_thread_counts_agree(big);
 }
 
@@ -191,7 +192,8 @@ BOOST_AUTO_TEST_CASE(one_and_two_threads_are_bit_identical) {
 // large in-place B by columns: each split still matches the reference.
 BOOST_DATA_TEST_CASE(two_thread_splits_match_naive_reference,
                      bdata::make({GemmShape{128, 500, 10}, GemmShape{1000, 37, 600}, GemmShape{37, 1000, 600},
-                                  GemmShape{1, 500, 784}, GemmShape{3, 700, 300}}),
+                                  GemmShape{1, 500, 784}, GemmShape{3, 700, 300}, GemmShape{150, 1000, 700},
+                                  GemmShape{700, 90, 300}}),
                      shape) {
   autodiff::set_num_threads(2);
   check_against_naive<float>(shape, 1e-6);
