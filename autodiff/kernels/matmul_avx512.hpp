@@ -63,6 +63,41 @@ typename S::Mask lanes(int64_t rest) {
   return static_cast<typename S::Mask>(rest >= S::W ? ~0u : rest <= 0 ? 0u : (1u << rest) - 1u);
 }
 
+// C[M, N] (+)= A[M, k] · B[k, N] with A's rows and B's columns contiguous along k (B's columns cs_b apart):
+// W lane sums over k per element (lane l takes p ≡ l mod W, in order), then one reduction each. The A
+// vectors stay in registers while B's columns stream past them. Used by the few-row kernels (B in place)
+// and the narrow ones (over a zero-padded, packed Bᵀ).
+template <class S, int M, int N>
+[[gnu::target("avx512f"), gnu::hot]] inline void dots_tile(int64_t k, const typename S::T* a, int64_t rs_a,
+                                                            const typename S::T* b, int64_t cs_b, typename S::T* c,
+                                                            int64_t ldc, bool accumulate) {
+  using V = typename S::V;
+  V acc[M][N];
+#pragma GCC unroll 4
+  for (int i = 0; i < M; ++i)
+#pragma GCC unroll 16
+    for (int j = 0; j < N; ++j) acc[i][j] = S::zero();
+  for (int64_t p = 0; p < k; p += S::W) {
+    const auto mask = lanes<S>(k - p);
+    V av[M];
+#pragma GCC unroll 4
+    for (int i = 0; i < M; ++i) av[i] = S::load(mask, a + i * rs_a + p);
+#pragma GCC unroll 16
+    for (int j = 0; j < N; ++j) {
+      const V bv = S::load(mask, b + j * cs_b + p);
+#pragma GCC unroll 4
+      for (int i = 0; i < M; ++i) acc[i][j] = S::fma(av[i], bv, acc[i][j]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int i = 0; i < M; ++i)
+#pragma GCC unroll 16
+    for (int j = 0; j < N; ++j) {
+      const typename S::T x = S::sum(acc[i][j]);
+      c[i * ldc + j] = accumulate ? c[i * ldc + j] + x : x;
+    }
+}
+
 // In-register transpose: r[i] holds row i of a [16, 16] block; afterwards r[c]
 // holds column c. Pairs, then quads, then 128-bit lanes are interleaved.
 [[gnu::always_inline, gnu::target("avx512f")]] inline void transpose16(__m512 r[16]) {

@@ -183,40 +183,6 @@ template <class S>
   }
 }
 
-// C[M, N] (+)= A[M, k] · Bt[N, kp]ᵀ: W lane sums over k per element (lane l takes p ≡ l mod W, in order),
-// reduced by a fixed tree. The zero padding of Bt covers the masked tail of A.
-template <class S, int M, int N>
-[[gnu::target("avx512f"), gnu::hot]] void dots_tile(int64_t k, const typename S::T* a, int64_t rs_a,
-                                                     const typename S::T* bt, typename S::T* c, int64_t ldc,
-                                                     bool accumulate) {
-  using V = typename S::V;
-  const int64_t kp = (k + S::W - 1) / S::W * S::W;
-  V acc[M][N];
-#pragma GCC unroll 4
-  for (int i = 0; i < M; ++i)
-#pragma GCC unroll 16
-    for (int j = 0; j < N; ++j) acc[i][j] = S::zero();
-  for (int64_t p = 0; p < kp; p += S::W) {
-    const auto mask = lanes<S>(k - p);
-    V av[M];
-#pragma GCC unroll 4
-    for (int i = 0; i < M; ++i) av[i] = S::load(mask, a + i * rs_a + p);
-#pragma GCC unroll 16
-    for (int j = 0; j < N; ++j) {
-      const V bv = S::load(lanes<S>(S::W), bt + j * kp + p);
-#pragma GCC unroll 4
-      for (int i = 0; i < M; ++i) acc[i][j] = S::fma(av[i], bv, acc[i][j]);
-    }
-  }
-#pragma GCC unroll 4
-  for (int i = 0; i < M; ++i)
-#pragma GCC unroll 16
-    for (int j = 0; j < N; ++j) {
-      const typename S::T x = S::sum(acc[i][j]);
-      c[i * ldc + j] = accumulate ? c[i * ldc + j] + x : x;
-    }
-}
-
 // Two rows per tile while their accumulators fit the registers beside two A vectors and a B vector.
 constexpr int dots_rows(int n) { return n <= 14 ? 2 : 1; }
 
@@ -225,8 +191,10 @@ template <class S, int N>
                                        const typename S::T* bt, typename S::T* c, int64_t ldc, bool accumulate) {
   constexpr int64_t step = dots_rows(N);
   int64_t i = 0;
-  for (; i + step <= m; i += step) dots_tile<S, step, N>(k, a + i * rs_a, rs_a, bt, c + i * ldc, ldc, accumulate);
-  for (; i < m; ++i) dots_tile<S, 1, N>(k, a + i * rs_a, rs_a, bt, c + i * ldc, ldc, accumulate);
+  const int64_t kp = (k + S::W - 1) / S::W * S::W;  // pack_bt's row length
+  for (; i + step <= m; i += step)
+    dots_tile<S, step, N>(k, a + i * rs_a, rs_a, bt, kp, c + i * ldc, ldc, accumulate);
+  for (; i < m; ++i) dots_tile<S, 1, N>(k, a + i * rs_a, rs_a, bt, kp, c + i * ldc, ldc, accumulate);
 }
 
 template <class S>

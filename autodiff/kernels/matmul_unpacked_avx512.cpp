@@ -97,38 +97,6 @@ template <class S>
   table[m - 1](n, k, a, rs_a, cs_a, b, rs_b, c, ldc, accumulate);
 }
 
-// C[M, J] (+)= A[M, k] · B[k, J], A rows and B columns contiguous along k.
-template <class S, int M, int J>
-[[gnu::target("avx512f"), gnu::hot]] void dots_tile(int64_t k, const typename S::T* a, int64_t rs_a,
-                                                     const typename S::T* b, int64_t cs_b, typename S::T* c,
-                                                     int64_t ldc, bool accumulate) {
-  using V = typename S::V;
-  V acc[M][J];
-#pragma GCC unroll 8
-  for (int i = 0; i < M; ++i)
-#pragma GCC unroll 8
-    for (int j = 0; j < J; ++j) acc[i][j] = S::zero();
-  for (int64_t p = 0; p < k; p += S::W) {
-    const auto mask = lanes<S>(k - p);
-    V bv[J];
-#pragma GCC unroll 8
-    for (int j = 0; j < J; ++j) bv[j] = S::load(mask, b + j * cs_b + p);
-#pragma GCC unroll 8
-    for (int i = 0; i < M; ++i) {
-      const V av = S::load(mask, a + i * rs_a + p);
-#pragma GCC unroll 8
-      for (int j = 0; j < J; ++j) acc[i][j] = S::fma(av, bv[j], acc[i][j]);
-    }
-  }
-#pragma GCC unroll 8
-  for (int i = 0; i < M; ++i)
-#pragma GCC unroll 8
-    for (int j = 0; j < J; ++j) {
-      const typename S::T x = S::sum(acc[i][j]);
-      c[i * ldc + j] = accumulate ? c[i * ldc + j] + x : x;
-    }
-}
-
 constexpr int dots_m = 4, dots_j = 4;
 
 template <class S>
