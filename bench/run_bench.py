@@ -146,7 +146,7 @@ def matmul_rows(build, threads, repeats, log):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "bench", "bench"))
-    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds of ours/peer per workload")
+    ap.add_argument("--rounds", type=int, default=5, help="alternating rounds of ours/peer per workload")
     ap.add_argument("--steps", type=int, default=20, help="batches per timed training/inference pass")
     ap.add_argument("--matmul-repeats", type=int, default=3)
     ap.add_argument("--json", default=os.path.join(HERE, "results.json"))
