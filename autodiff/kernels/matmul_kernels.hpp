@@ -72,6 +72,11 @@ struct GemmKernel {
 bool cpu_has_avx512();
 bool cpu_has_avx2_fma();
 
+/// The packed, cache-blocked product (matmul_blocked.cpp), C[m,n] (+)= A[m,k] · B[k,n] through strides.
+template <class T>
+void gemm_blocked(const GemmKernel<T>& kern, int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a, int64_t cs_a,
+                  const T* b, int64_t rs_b, int64_t cs_b, T* c, int64_t ldc, bool accumulate);
+
 GemmKernel<float> avx512_kernel_f32();
 GemmKernel<double> avx512_kernel_f64();
 GemmKernel<float> avx2_kernel_f32();
