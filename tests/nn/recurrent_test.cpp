@@ -149,6 +149,32 @@ BOOST_AUTO_TEST_CASE(initial_state_changes_the_output) {
   BOOST_TEST(gru.forward(x, Var(zeros({2, 3}))).value().to_vector() == zero_start.value().to_vector());
 }
 
+// Inference projects inside the loop above 256 rows (time·batch) and training projects every step
+// at once: both give the same outputs, for each layer, at a size on each side of the switch.
+BOOST_AUTO_TEST_CASE(hoisted_and_per_step_projections_agree) {
+  Generator gen(11);
+  nn::LSTM lstm(5, {.return_sequences = true});
+  nn::GRU gru(5, {.return_sequences = true});
+  nn::SimpleRNN rnn(5, {.return_sequences = true});
+  built(lstm, {6, 3}, DType::f64);
+  built(gru, {6, 3}, DType::f64);
+  built(rnn, {6, 3}, DType::f64);
+  for (int64_t batch : {2, 50}) {  // 12 rows: hoisted either way; 300 rows: per step without grad
+    const Var x(randn({batch, 6, 3}, gen, DType::f64));
+    for (nn::Recurrent* layer : std::initializer_list<nn::Recurrent*>{&lstm, &gru, &rnn}) {
+      const Tensor with_grad = (*layer)(x).value();
+      Tensor without;
+      {
+        NoGrad no_grad;
+        without = (*layer)(x).value();
+      }
+      const auto a = with_grad.to_vector(), b = without.to_vector();
+      BOOST_REQUIRE_EQUAL(a.size(), b.size());
+      for (size_t i = 0; i < a.size(); ++i) BOOST_TEST(a[i] == b[i], boost::test_tools::tolerance(1e-12));
+    }
+  }
+}
+
 BOOST_DATA_TEST_CASE(cell_gradients_match_finite_differences, bdata::make(cell_rows()), row) {
   Generator gen(std::hash<std::string>{}(row.name));
   std::vector<Tensor> inputs;
