@@ -13,45 +13,20 @@ namespace autodiff::kernels::detail {
 namespace {
 
 // Register tile [MR, NV·W]: MR·NV accumulators plus NV B vectors and one
-// broadcast A value fit the 32 zmm registers.
-struct F32x16 {
-  using T = float;
-  using V = __m512;
-  using Mask = __mmask16;
-  static constexpr int W = 16, MR = 12, NV = 2;
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline V zero() { return _mm512_setzero_ps(); }
+// broadcast A value fit the 32 zmm registers. The tiles load full vectors and
+// broadcast A from its packed panel; the rest is the shared F32/F64.
+struct F32x16 : F32 {
+  static constexpr int MR = 12, NV = 2;
+  using F32::load;
   [[gnu::always_inline, gnu::target("avx512f")]] static inline V load(const T* p) { return _mm512_loadu_ps(p); }
   [[gnu::always_inline, gnu::target("avx512f")]] static inline V bcast(const T* p) { return _mm512_set1_ps(*p); }
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline V fma(V a, V b, V c) {
-    return _mm512_fmadd_ps(a, b, c);
-  }
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline V add(V a, V b) { return _mm512_add_ps(a, b); }
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline V load(Mask m, const T* p) {
-    return _mm512_maskz_loadu_ps(m, p);
-  }
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline void store(Mask m, T* p, V v) {
-    _mm512_mask_storeu_ps(p, m, v);
-  }
 };
 
-struct F64x8 {
-  using T = double;
-  using V = __m512d;
-  using Mask = __mmask8;
-  static constexpr int W = 8, MR = 12, NV = 2;
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline V zero() { return _mm512_setzero_pd(); }
+struct F64x8 : F64 {
+  static constexpr int MR = 12, NV = 2;
+  using F64::load;
   [[gnu::always_inline, gnu::target("avx512f")]] static inline V load(const T* p) { return _mm512_loadu_pd(p); }
   [[gnu::always_inline, gnu::target("avx512f")]] static inline V bcast(const T* p) { return _mm512_set1_pd(*p); }
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline V fma(V a, V b, V c) {
-    return _mm512_fmadd_pd(a, b, c);
-  }
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline V add(V a, V b) { return _mm512_add_pd(a, b); }
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline V load(Mask m, const T* p) {
-    return _mm512_maskz_loadu_pd(m, p);
-  }
-  [[gnu::always_inline, gnu::target("avx512f")]] static inline void store(Mask m, T* p, V v) {
-    _mm512_mask_storeu_pd(p, m, v);
-  }
 };
 
 // pack_panel for float, with full panels of a source contiguous along p (a
