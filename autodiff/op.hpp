@@ -30,7 +30,7 @@ class OpBase {
   virtual ~OpBase() = default;
   virtual std::string_view name() const = 0;
   virtual Grads backward(const Ctx& ctx, const Var& g) const = 0;
-  /// Whether a first-order sweep may call add_vjp_into instead of backward.
+  /// Whether a first-order sweep calls add_vjp_into instead of backward (the op struct has add_vjp_into).
   virtual bool adds_vjp_into_input() const { return false; }
   /// Adds the VJP for input 0 into acc, that input's gradient sum so far (contiguous, owned by the sweep).
   /// A slice adds g into its block, instead of returning g padded with zeros to the whole input.
@@ -43,12 +43,7 @@ class OpModel final : public OpBase {
   explicit OpModel(Op op) : op_(std::move(op)) {}
   std::string_view name() const override { return Op::name; }
   Grads backward(const Ctx& ctx, const Var& g) const override { return op_.backward(ctx, g); }
-  bool adds_vjp_into_input() const override {
-    if constexpr (requires { op_.adds_vjp_into_input(); })
-      return op_.adds_vjp_into_input();
-    else
-      return false;
-  }
+  bool adds_vjp_into_input() const override { return requires(const Tensor& t) { op_.add_vjp_into(t, t); }; }
   void add_vjp_into(const Tensor& g, const Tensor& acc) const override {
     if constexpr (requires { op_.add_vjp_into(g, acc); }) op_.add_vjp_into(g, acc);
   }

@@ -46,7 +46,6 @@ struct Slice {
   Tensor forward(const Tensor& x) { return x.slice(axis, start, stop, step); }
   Grads backward(const Ctx& c, const Var& g) const;
   // The split of a time-major sequence or of stacked gates: each piece's gradient goes straight into its block.
-  bool adds_vjp_into_input() const { return step == 1; }
   void add_vjp_into(const Tensor& g, const Tensor& acc) const { acc.slice(axis, start, stop, step).add_(g); }
 };
 
