@@ -84,7 +84,7 @@ class Tensor {
   /// Copies src (broadcast to this shape, same dtype) into this tensor's elements in place.
   void copy_(const Tensor& src) const;
   /// Adds src (broadcast to this shape, same dtype) into this tensor's elements in place. This tensor
-  /// may be a view (a block of a larger one) as long as its last axis is contiguous.
+  /// may be a view, such as a block of a larger one.
   void add_(const Tensor& src) const;
   /// Sets every element to v in place.
   void fill_(double v) const;

@@ -1,25 +1,14 @@
-// gemm picks a path per product; the packed, cache-blocked one lives in matmul_blocked.cpp.
-// Packed, cache-blocked gemm (GotoBLAS/BLIS loop nest). For each depth block
-// of kc: pack A[m, kc] into [kc, mr] panels, then for each column block of nc
-// pack B[kc, nc] into [kc, nr] panels and run the micro-kernels over it. With
-// several threads, C is first cut into one slab per thread, each running that
-// nest on its own. Packing reads through the strides, so transposed operands
-// cost nothing extra. k is never split across threads and the kc blocks depend
-// on k alone, so every C element sums in the same order for any thread count
-// or tiling. A few rows of A (batch-1 inference) read B in place instead, when
-// B is contiguous along n or along k, and so do the packed-A tiles over a B
-// contiguous along n when A or B is small (reads_b_in_place); tiny products
-// skip packing; a C narrower than half a register tile is computed as
-// Cᵀ = Bᵀ·Aᵀ (which then often has few enough rows to skip packing). Narrow
-// shapes have kernels of their own (matmul_narrow_avx512.cpp): k = 1 outer
-// products, and C of fewer than 16 columns. The path depends on the shape,
-// strides and CPU only, never on the thread count.
+// gemm picks one path per product from its shape, strides and the CPU, never from the thread
+// count: narrow shapes have kernels of their own (matmul_narrow_avx512.cpp: k = 1 outer products
+// and C of fewer than 16 columns); a few rows of A (batch-1 inference) read B in place, when B is
+// contiguous along n or along k; tiny products skip packing; a C narrower than half a register tile
+// is computed as Cᵀ = Bᵀ·Aᵀ (which then often has few enough rows to skip packing); the rest takes
+// the packed, cache-blocked loop nest of matmul_blocked.cpp. On every path each C element sums over
+// k in an order that depends on k alone, so results are the same for any thread count.
 #include "autodiff/kernels/matmul.hpp"
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
-#include <new>
 #include <optional>
 #include <string_view>
 #include <type_traits>

@@ -1,5 +1,11 @@
 // The packed, cache-blocked path of gemm (matmul.cpp says when it is taken): the GotoBLAS/BLIS
-// loop nest, one slab of C per thread.
+// loop nest. For each depth block of kc: pack A[m, kc] into [kc, mr] panels, then for each column
+// block of nc pack B[kc, nc] into [kc, nr] panels and run the micro-kernels over it. With several
+// threads, C is first cut into one slab per thread, each running that nest on its own. Packing
+// reads through the strides, so transposed operands cost nothing extra; a B contiguous along n is
+// read in place instead when L2 keeps its panels (reads_b_in_place). k is never split across
+// threads and the kc blocks depend on k alone, so every C element sums in the same order for any
+// thread count or tiling.
 #include <algorithm>
 
 #include "autodiff/kernels/matmul_kernels.hpp"

@@ -8,11 +8,10 @@
 #include <immintrin.h>
 #pragma GCC diagnostic pop
 
+#include <algorithm>
 #include <cmath>
 
 #include "autodiff/kernels/elementwise.hpp"
-#include <algorithm>
-
 #include "autodiff/kernels/parallel.hpp"
 
 namespace autodiff::kernels {

@@ -12,9 +12,10 @@ LstmCell::LstmCell(const Var& kernel, Var recurrent_kernel, const Var& bias)
     : input_kernel_(detail::with_bias(kernel, bias)), recurrent_kernel_(std::move(recurrent_kernel)) {}
 
 // The four gates' W·x + b and U·h are computed with one matmul each over Keras' stacked kernels
-// [·, 4u] (order i, f, c, o) and then split: the same equations, two matmuls per step instead of eight.
-// The bias rides in the input matmul as a last kernel row against a column of ones, [x, 1]·[W; b],
-// so no step adds a broadcast bias or reduces its gradient over the batch.
+// [·, 4u] (order i, f, c, o) and then split: the same equations, two matmuls instead of eight. The
+// bias rides in the input projection as a last kernel row against a column of ones, [x, 1]·[W; b],
+// so no step adds a broadcast bias or reduces its gradient over the batch; unroll runs project once
+// over all time steps, and each step accumulates h·U onto its slice of it with addmm.
 RnnState LstmCell::operator()(const Var& x, const RnnState& state) const { return step(project(x), state); }
 
 Var LstmCell::project(const Var& x) const { return matmul(detail::with_ones(x), input_kernel_); }

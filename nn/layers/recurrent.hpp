@@ -39,7 +39,8 @@ struct RnnCell {
 
 /// Runs step over x [batch, time, features] from `state`, one loop iteration per time step.
 RnnOutput unroll(const Var& x, RnnState state, const RnnStep& step, bool return_sequences);
-/// Projects all of x [batch, time, features] at once, then runs cell.step over the steps' projections.
+/// Runs cell.step over the projections of x [batch, time, features]: all time steps projected at once
+/// when recording gradients or when there are at most 256 rows (time·batch), else each step's in the loop.
 RnnOutput unroll(const Var& x, RnnState state, const RnnCell& cell, bool return_sequences);
 /// Anything with project and step (the cells below) as an RnnCell holding a copy of it.
 template <class Cell>
