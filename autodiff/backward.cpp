@@ -1,5 +1,6 @@
 #include "autodiff/backward.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "autodiff/op.hpp"
@@ -50,10 +51,47 @@ void sweep(const Var& y, const GradOptions& options, std::string_view who, Wante
 
   const int64_t top = y.impl()->node;
   std::vector<Var> grads(static_cast<size_t>(top + 1));
-  // A first-order sweep adds further gradients into a node's sum in place once the sum is a tensor
-  // this loop made (owned): nothing else refers to it until the node is reached.
+  // A first-order sweep adds further gradients into a node's sum in place once the sum is a tensor this
+  // loop made (owned[s] 1): nothing else refers to it until the node is reached. Owned[s] 2: the sum is
+  // written so far only in the disjoint blocks along one axis listed in `blocks` (step-1 slices' VJPs), the
+  // rest unset until settled; so slices that tile their input (the split of a time-major sequence, stacked
+  // gates) write its gradient once, instead of zero-filling it and adding to it.
   std::vector<char> owned(static_cast<size_t>(top + 1), 0);
+  std::unordered_map<size_t, std::pair<int64_t, std::vector<std::pair<int64_t, int64_t>>>> blocks;
+  auto settle = [&](size_t s) {  // zero-fills what no block wrote
+    if (owned[s] != 2) return;
+    auto& [axis, written] = blocks.at(s);
+    std::ranges::sort(written);
+    const Tensor& acc = grads[s].value();
+    const Tensor zero = Tensor::scalar(0.0, acc.dtype());
+    int64_t at = 0;
+    for (const auto& [start, stop] : written) {
+      if (at < start) detail::copy_into(acc.slice(axis, at, start), zero);
+      at = stop;
+    }
+    if (at < acc.size(axis)) detail::copy_into(acc.slice(axis, at, acc.size(axis)), zero);
+    blocks.erase(s);
+    owned[s] = 1;
+  };
+  // Writes g as the block's gradient if the slot is new or has only disjoint blocks along the same axis.
+  auto write_block = [&](size_t s, const Var& in, const Block& b, const Tensor& g) {
+    Var& slot = grads[s];
+    if (!slot.defined()) {
+      slot = Var(Tensor::empty(in.shape(), in.dtype()));
+      owned[s] = 2;
+      blocks[s] = {b.axis, {}};
+    }
+    if (owned[s] != 2) return false;
+    auto& [axis, written] = blocks.at(s);
+    if (axis != b.axis) return false;
+    for (const auto& [start, stop] : written)
+      if (b.start < stop && start < b.stop) return false;
+    detail::copy_into(slot.value().slice(b.axis, b.start, b.stop), g);
+    written.emplace_back(b.start, b.stop);
+    return true;
+  };
   auto own = [&](size_t s, const Var& in) -> const Tensor& {
+    settle(s);
     Var& slot = grads[s];
     if (!slot.defined())
       slot = Var(zeros(in.shape(), in.dtype()));
@@ -64,6 +102,7 @@ void sweep(const Var& y, const GradOptions& options, std::string_view who, Wante
   };
   grads[static_cast<size_t>(top)] = seed_for(y, options, who);
   for (int64_t i = top; i >= 0; --i) {
+    settle(static_cast<size_t>(i));
     Var g = std::move(grads[static_cast<size_t>(i)]);
     if (!g.defined()) continue;
     const Node& node = tape.node(i);  // deque: stays valid while create_graph appends
@@ -71,7 +110,10 @@ void sweep(const Var& y, const GradOptions& options, std::string_view who, Wante
     if (!node.op) continue;
     if (!create && node.op->adds_vjp_into_input()) {
       const Var& in = node.inputs[0];
-      if (in.requires_grad()) node.op->add_vjp_into(g.value(), own(static_cast<size_t>(in.impl()->node), in));
+      if (!in.requires_grad()) continue;
+      const auto s = static_cast<size_t>(in.impl()->node);
+      const std::optional<Block> b = node.op->vjp_block();
+      if (!b || !write_block(s, in, *b, g.value())) node.op->add_vjp_into(g.value(), own(s, in));
       continue;
     }
     Grads in_grads;
@@ -87,6 +129,7 @@ void sweep(const Var& y, const GradOptions& options, std::string_view who, Wante
       Var gk = sum_to(in_grads[k], in.shape(), node.op->name());
       check_anomaly(node.op->name(), gk, node);
       const auto s = static_cast<size_t>(in.impl()->node);
+      settle(s);
       Var& slot = grads[s];
       if (!slot.defined()) {
         slot = std::move(gk);

@@ -7,6 +7,7 @@
 // that backward needs); backward returns one gradient per input, written with
 // differentiable ops on Vars so that create_graph gives gradients of gradients.
 // apply() runs forward and records the node. See docs/adding_an_op.md.
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,11 @@ struct Ctx {
   bool needs(size_t i) const { return inputs[i].requires_grad(); }
 };
 
+/// [start, stop) along axis: where a step-1 slice's VJP lands in its input's gradient.
+struct Block {
+  int64_t axis, start, stop;
+};
+
 class OpBase {
  public:
   virtual ~OpBase() = default;
@@ -35,6 +41,9 @@ class OpBase {
   /// Adds the VJP for input 0 into acc, that input's gradient sum so far (contiguous, owned by the sweep).
   /// A slice adds g into its block, instead of returning g padded with zeros to the whole input.
   virtual void add_vjp_into(const Tensor& /*g*/, const Tensor& /*acc*/) const {}
+  /// Where add_vjp_into adds g, when that is one block along one axis: the sweep then writes g there if
+  /// nothing else has, instead of zero-filling the input's whole gradient first (the op struct has vjp_block).
+  virtual std::optional<Block> vjp_block() const { return std::nullopt; }
 };
 
 template <class Op>
@@ -46,6 +55,12 @@ class OpModel final : public OpBase {
   bool adds_vjp_into_input() const override { return requires(const Tensor& t) { op_.add_vjp_into(t, t); }; }
   void add_vjp_into(const Tensor& g, const Tensor& acc) const override {
     if constexpr (requires { op_.add_vjp_into(g, acc); }) op_.add_vjp_into(g, acc);
+  }
+  std::optional<Block> vjp_block() const override {
+    if constexpr (requires { op_.vjp_block(); })
+      return op_.vjp_block();
+    else
+      return std::nullopt;
   }
 
  private:

@@ -47,6 +47,10 @@ struct Slice {
   Grads backward(const Ctx& c, const Var& g) const;
   // The split of a time-major sequence or of stacked gates: each piece's gradient goes straight into its block.
   void add_vjp_into(const Tensor& g, const Tensor& acc) const { acc.slice(axis, start, stop, step).add_(g); }
+  std::optional<Block> vjp_block() const {
+    if (step != 1) return std::nullopt;
+    return Block{axis, start, stop};
+  }
 };
 
 // A block [start, stop) of `shape` along axis holding g, zeros elsewhere, written in one pass:

@@ -119,7 +119,12 @@ void copy_into(const Tensor& dst, const Tensor& src) {
     kernels::parallel_for(l.numel() / inner, std::max<int64_t>(1, kernels::kElementwiseGrain / inner),
                           [&](int64_t r0, int64_t r1) {
                             kernels::for_rows(l, r0, r1, [&](const Offsets& o, int64_t n, const Offsets& s) {
-                              for (int64_t i = 0; i < n; ++i) out[o[0] + i * s[0]] = in[o[1] + i * s[1]];
+                              if (s[0] == 1 && s[1] == 1)  // rows of a block: one vectorized copy each
+                                std::copy_n(in + o[1], n, out + o[0]);
+                              else if (s[0] == 1 && s[1] == 0)
+                                std::fill_n(out + o[0], n, in[o[1]]);
+                              else
+                                for (int64_t i = 0; i < n; ++i) out[o[0] + i * s[0]] = in[o[1] + i * s[1]];
                             });
                           });
   });

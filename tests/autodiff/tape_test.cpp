@@ -1,5 +1,9 @@
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
+#include <functional>
+#include <vector>
+
 #include "autodiff/autodiff.hpp"
 #include "tests/message.hpp"
 
@@ -47,6 +51,34 @@ BOOST_AUTO_TEST_CASE(in_place_accumulation_matches_the_recorded_sweep) {
     }
   const auto got = first.to_vector();
   for (size_t k = 0; k < want.size(); ++k) BOOST_TEST(got[k] == want[k], boost::test_tools::tolerance(1e-12));
+}
+
+// Step-1 slices write their gradient into a fresh sum's block instead of adding to zeros; what no block
+// wrote is zero-filled once the sum is needed. The sums are left in the allocator's cache full of NaN
+// first, so a block the sweep forgot to fill would show. Compared with create_graph's sweep.
+BOOST_AUTO_TEST_CASE(slices_write_their_blocks_and_the_rest_is_zero) {
+  Generator gen(11);
+  const Tensor x0 = randn({4, 6}, gen, DType::f64), w = randn({4, 6}, gen, DType::f64);
+  const std::vector<std::function<Var(const Var&)>> cases = {
+      [&](const Var& x) {  // tiles axis 0, like the split of a time-major sequence
+        const auto p = split(x, {1, 2, 1}, 0);
+        return sum(p[0] * 2.0) + sum(exp(p[1])) + sum(p[2] * p[2]);
+      },
+      [&](const Var& x) { return sum(slice(x, 1, 0, 2) * 3.0) + sum(slice(x, 1, 4, 6)); },  // a gap: columns 2, 3
+      [&](const Var& x) { return sum(slice(x, 0, 1, 3) * 3.0) + sum(slice(x, 1, 2, 4) * 5.0); },  // two axes
+      [&](const Var& x) { return sum(slice(x, 1, 3, 6) * 2.0) + sum(slice(x, 1, 0, 4)); },  // overlapping
+      [&](const Var& x) { return sum(slice(x, 0, 0, 2) * 2.0) + sum(x * Var(w)) + sum(slice(x, 0, 3, 4)); },
+  };
+  for (size_t k = 0; k < cases.size(); ++k) {
+    BOOST_TEST_CONTEXT("case " << k) {
+      Var x(x0, true);
+      const Tensor recorded = grad(cases[k](x), {x}, {.create_graph = true})[0].value();
+      for (int i = 0; i < 4; ++i) (void)full({4, 6}, std::nan(""), DType::f64);
+      const Tensor first = grad(cases[k](x), {x})[0].value();
+      BOOST_TEST(all_finite(first));
+      BOOST_TEST(first.to_vector() == recorded.to_vector(), boost::test_tools::per_element());
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(the_sweep_never_writes_into_the_seed) {
