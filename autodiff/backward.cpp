@@ -57,7 +57,11 @@ void sweep(const Var& y, const GradOptions& options, std::string_view who, Wante
   // rest unset until settled; so slices that tile their input (the split of a time-major sequence, stacked
   // gates) write its gradient once, instead of zero-filling it and adding to it.
   std::vector<char> owned(static_cast<size_t>(top + 1), 0);
-  std::unordered_map<size_t, std::pair<int64_t, std::vector<std::pair<int64_t, int64_t>>>> blocks;
+  struct Written {
+    int64_t axis;
+    std::vector<std::pair<int64_t, int64_t>> ranges;  // [start, stop) along axis
+  };
+  std::unordered_map<size_t, Written> blocks;
   auto settle = [&](size_t s) {  // zero-fills what no block wrote
     if (owned[s] != 2) return;
     auto& [axis, written] = blocks.at(s);
@@ -79,7 +83,7 @@ void sweep(const Var& y, const GradOptions& options, std::string_view who, Wante
     if (!slot.defined()) {
       slot = Var(Tensor::empty(in.shape(), in.dtype()));
       owned[s] = 2;
-      blocks[s] = {b.axis, {}};
+      blocks[s] = Written{b.axis, {}};
     }
     if (owned[s] != 2) return false;
     auto& [axis, written] = blocks.at(s);
