@@ -116,6 +116,18 @@ void copy_into(const Tensor& dst, const Tensor& src) {
     T* out = dst.data<T>();
     const T* in = src.data<T>();
     using Offsets = std::array<int64_t, 2>;
+    if (l.rank <= 1) {  // one run (a block of whole rows): split it, or a 256 KB block copies on one thread
+      const int64_t s_out = l.rank == 0 ? 1 : l.strides[0][0], s_in = l.rank == 0 ? 0 : l.strides[1][0];
+      kernels::parallel_for(inner, kernels::kElementwiseGrain, [&](int64_t b, int64_t e) {
+        if (s_out == 1 && s_in == 1)
+          std::copy_n(in + b, e - b, out + b);
+        else if (s_out == 1 && s_in == 0)
+          std::fill_n(out + b, e - b, in[0]);
+        else
+          for (int64_t i = b; i < e; ++i) out[i * s_out] = in[i * s_in];
+      });
+      return;
+    }
     kernels::parallel_for(l.numel() / inner, std::max<int64_t>(1, kernels::kElementwiseGrain / inner),
                           [&](int64_t r0, int64_t r1) {
                             kernels::for_rows(l, r0, r1, [&](const Offsets& o, int64_t n, const Offsets& s) {

@@ -81,6 +81,28 @@ BOOST_AUTO_TEST_CASE(slices_write_their_blocks_and_the_rest_is_zero) {
   }
 }
 
+// Rows of 20,000 elements are one contiguous run each, longer than two element-wise chunks, so their block
+// copies and the zero-fill of the gap are split across threads.
+BOOST_AUTO_TEST_CASE(long_contiguous_blocks_are_written_and_zero_filled_whole) {
+  Generator gen(12);
+  const int64_t n = 20000;
+  const Tensor x0 = randn({3, n}, gen, DType::f64);
+  for (int i = 0; i < 4; ++i) (void)full({3, n}, std::nan(""), DType::f64);
+  Var x(x0, true);
+  const Tensor g = grad(sum(slice(x, 0, 0, 1) * 2.0) + sum(slice(x, 0, 2, 3) * slice(x, 0, 2, 3)), {x})[0].value();
+  const std::vector<double> got = g.to_vector(), in = x0.to_vector();
+  std::vector<double> want(static_cast<size_t>(3 * n), 0.0);
+  for (int64_t j = 0; j < n; ++j) {
+    want[static_cast<size_t>(j)] = 2.0;
+    want[static_cast<size_t>(2 * n + j)] = 2.0 * in[static_cast<size_t>(2 * n + j)];
+  }
+  BOOST_TEST(got == want, boost::test_tools::per_element());
+  const Tensor joined = concat({Var(x0), Var(x0)}, 0).value();  // forward copies of 60,000-element runs
+  std::vector<double> twice = in;
+  twice.insert(twice.end(), in.begin(), in.end());
+  BOOST_TEST(joined.to_vector() == twice, boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(the_sweep_never_writes_into_the_seed) {
   Var x(Tensor::from({1.0, 2.0, 3.0, 4.0}, {4}, DType::f64), true);
   const Var seed(Tensor::from({1.0, 10.0}, {2}, DType::f64));
