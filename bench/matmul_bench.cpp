@@ -39,6 +39,10 @@ std::vector<Workload> workloads() {
       w.push_back({"matmul/mlp_dx_" + tag, batch, in, out, false, true});    // dX = G·Wᵀ
       w.push_back({"matmul/mlp_dw_" + tag, in, out, batch, true, false});    // dW = Xᵀ·G
     }
+  // One LSTM(128) step at batch 128: z = h·U, dh = dz·Uᵀ, dU = hᵀ·dz.
+  w.push_back({"matmul/lstm_fwd_128x512_b128", 128, 512, 128, false, false});
+  w.push_back({"matmul/lstm_dh_128x512_b128", 128, 128, 512, false, true});
+  w.push_back({"matmul/lstm_du_128x512_b128", 128, 512, 128, true, false});
   return w;
 }
 
