@@ -25,7 +25,7 @@ done
 
 if ((build)); then
   cmake --preset bench >/dev/null
-  targets=(train_bench tape_bench bandwidth_bench matmul_bench)
+  targets=(train_bench tape_bench bandwidth_bench matmul_bench core_latency)
   grep -q 'libtorch_tape' build/bench/build.ninja && targets+=(libtorch_tape) ||
     echo "run.sh: LibTorch not found; tape rows will have no peer" >&2
   cmake --build --preset bench -j "${JOBS:-2}" --target "${targets[@]}"
