@@ -64,10 +64,11 @@ def run_json(cmd, env=None):
 # The host places this VM's two vCPUs on cores that share an L3 or on different dies, and moves them every
 # few minutes. A 2-thread run hands data between its threads many times per batch and loses about a quarter
 # of its rate on far cores (docs/performance.md, "Placement"); so every 2-thread model run, ours and each
-# peer configuration alike, is bracketed by core_latency probes and rerun (up to FAR_RETRIES times) while
-# a probe finds the cores far apart. Round trips measured: 50–200 ns near, 330–590 ns far.
+# peer configuration alike, is bracketed by core_latency probes and rerun (up to FAR_RETRIES times, FAR_WAIT
+# seconds apart) while a probe finds the cores far apart. Round trips measured: 50–200 ns near, 330–600 far.
 FAR_NS = 300
-FAR_RETRIES = 2
+FAR_RETRIES = 3
+FAR_WAIT = 3
 
 
 class Placement:
@@ -95,6 +96,7 @@ class Placement:
             if not far or attempt == FAR_RETRIES:
                 break
             self.retries += 1
+            time.sleep(FAR_WAIT)
         self.kept["far" if far else "near"] += 1
         return rows
 
