@@ -98,7 +98,7 @@ class Placement:
             self.retries += 1
             time.sleep(FAR_WAIT)
         self.kept["far" if far else "near"] += 1
-        return rows
+        return [dict(r, far=far) for r in rows]
 
     def summary(self):
         return (f"2-thread model samples on near cores: {self.kept['near']}, on far cores: {self.kept['far']} "
@@ -115,13 +115,18 @@ class Samples:
     """Every measured value by (source, workload, threads), to take medians at the end."""
 
     def __init__(self):
-        self.values, self.units, self.batches = {}, {}, {}
+        self.values, self.units, self.batches, self.far = {}, {}, {}, {}
 
     def add(self, source, rows, threads=None):
         for r in rows:
             key = (source, r["workload"], threads if threads is not None else r["threads"])
             self.values.setdefault(key, []).append(r["value"])
+            self.far[key] = self.far.get(key, 0) + bool(r.get("far"))
             self.units[r["workload"]], self.batches[r["workload"]] = r["unit"], r["batch"]
+
+    def far_count(self, source, workload, threads):
+        """How many of the samples behind a median ran with the two cores far apart."""
+        return self.far.get((source, workload, threads), 0)
 
     def median(self, source, workload, threads):
         v = self.values.get((source, workload, threads))
@@ -160,7 +165,11 @@ def model_rows(s):
                 cands = {c: v for c, v in cands.items() if v}
                 best = (min if unit in TIME_UNITS else max)(cands, key=cands.get)
                 peer, name = cands[best], "torch " + best
-            out.append(row(w, threads, s.batches[w], ours, peer, unit, name))
+            r = row(w, threads, s.batches[w], ours, peer, unit, name)
+            if threads == 2:  # samples behind each median that ran on far cores (see Placement)
+                r["far_samples"] = {"ours": s.far_count("ours", w, 2),
+                                    "peer": s.far_count("torch:" + name.split()[1], w, 2)}
+            out.append(r)
     for w in workloads:
         if w.startswith("train/") and w.endswith("/b128"):
             one, two = s.median("ours", w, 1), s.median("ours", w, 2)
