@@ -115,28 +115,26 @@ void copy_into(const Tensor& dst, const Tensor& src) {
   dispatch(dst.dtype(), [&]<class T>(T) {
     T* out = dst.data<T>();
     const T* in = src.data<T>();
-    using Offsets = std::array<int64_t, 2>;
+    // n elements, strides so and si: a row of a block is one vectorized copy, a broadcast one a fill.
+    const auto copy_run = [](T* o, const T* i, int64_t n, int64_t so, int64_t si) {
+      if (so == 1 && si == 1)
+        std::copy_n(i, n, o);
+      else if (so == 1 && si == 0)
+        std::fill_n(o, n, *i);
+      else
+        for (int64_t k = 0; k < n; ++k) o[k * so] = i[k * si];
+    };
     if (l.rank <= 1) {  // one run (a block of whole rows): split it, or a 256 KB block copies on one thread
-      const int64_t s_out = l.rank == 0 ? 1 : l.strides[0][0], s_in = l.rank == 0 ? 0 : l.strides[1][0];
-      kernels::parallel_for(inner, kernels::kElementwiseGrain, [&](int64_t b, int64_t e) {
-        if (s_out == 1 && s_in == 1)
-          std::copy_n(in + b, e - b, out + b);
-        else if (s_out == 1 && s_in == 0)
-          std::fill_n(out + b, e - b, in[0]);
-        else
-          for (int64_t i = b; i < e; ++i) out[i * s_out] = in[i * s_in];
-      });
+      const int64_t so = l.rank == 0 ? 1 : l.strides[0][0], si = l.rank == 0 ? 0 : l.strides[1][0];
+      kernels::parallel_for(inner, kernels::kElementwiseGrain,
+                            [&](int64_t b, int64_t e) { copy_run(out + b * so, in + b * si, e - b, so, si); });
       return;
     }
+    using Offsets = std::array<int64_t, 2>;
     kernels::parallel_for(l.numel() / inner, std::max<int64_t>(1, kernels::kElementwiseGrain / inner),
                           [&](int64_t r0, int64_t r1) {
-                            kernels::for_rows(l, r0, r1, [&](const Offsets& o, int64_t n, const Offsets& s) {
-                              if (s[0] == 1 && s[1] == 1)  // rows of a block: one vectorized copy each
-                                std::copy_n(in + o[1], n, out + o[0]);
-                              else if (s[0] == 1 && s[1] == 0)
-                                std::fill_n(out + o[0], n, in[o[1]]);
-                              else
-                                for (int64_t i = 0; i < n; ++i) out[o[0] + i * s[0]] = in[o[1] + i * s[1]];
+                            kernels::for_rows(l, r0, r1, [&](const Offsets& o, int64_t n, const Offsets& st) {
+                              copy_run(out + o[0], in + o[1], n, st[0], st[1]);
                             });
                           });
   });
