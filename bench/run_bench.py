@@ -85,7 +85,9 @@ class Placement:
             return 0.0
         return run_json([self.probe])["round_trip_ns"]
 
-    def run(self, what, cmd, env=None):
+    def run(self, threads, what, cmd, env=None):
+        if threads == 1:  # one thread hands nothing between cores: placement does not matter
+            return run_json(cmd, env=env)
         for attempt in range(FAR_RETRIES + 1):
             before = self.round_trip()
             rows = run_json(cmd, env=env)
@@ -215,16 +217,16 @@ def main():
         for rnd in range(args.rounds):
             print(f"round {rnd + 1}/{args.rounds}: training + inference", file=sys.stderr, flush=True)
             for threads in (1, 2):
-                def run(cmd, env=None, what="", threads=threads):  # 1 thread: placement does not matter
-                    return run_json(cmd, env) if threads == 1 else placement.run(what, cmd, env)
-                s.add("ours", run([f"{b}/train_bench", "--threads", str(threads), "--json", "-", *steps],
-                                  what="ours"))
+                s.add("ours", placement.run(threads, "ours",
+                                            [f"{b}/train_bench", "--threads", str(threads), "--json", "-", *steps]))
                 for name, (env, torch_threads) in TORCH_CONFIGS.items():
                     if (threads == 1) != name.startswith("a:"):
                         continue
-                    rows = run([TORCH_PYTHON, f"{HERE}/torch_models.py", "--threads", str(torch_threads),
-                                "--row-threads", str(threads if threads == 1 else 2), "--json", "-", *steps],
-                               env=torch_env(env), what="torch " + name)
+                    rows = placement.run(threads, "torch " + name,
+                                         [TORCH_PYTHON, f"{HERE}/torch_models.py", "--threads", str(torch_threads),
+                                          "--row-threads", str(threads if threads == 1 else 2), "--json", "-",
+                                          *steps],
+                                         env=torch_env(env))
                     log.write(f"torch {name}: aten_threads={rows[0].get('aten_threads')}\n")
                     s.add("torch:" + name, rows)
                     if name.startswith("a:"):
