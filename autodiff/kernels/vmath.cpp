@@ -89,18 +89,8 @@ void tanh_scalar(const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
 }
 void sigmoid_scalar(const float* x, float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    const float v = x[i];
-    if (v >= 0.0f) {
-      y[i] = 1.0f / (1.0f + std::exp(-v));
-    } else {
-      const float e = std::exp(v);
-      y[i] = e / (1.0f + e);
-    }
-  }
+  for (int64_t i = 0; i < n; ++i) y[i] = sigmoid_of(x[i]);
 }
-
-using Row = void (*)(const float*, float*, int64_t);
 
 bool has_avx512() {
   static const bool has = __builtin_cpu_supports("avx512f");
@@ -108,8 +98,8 @@ bool has_avx512() {
 }
 
 // Chunks split the flat output, so a few long rows still use both threads.
-void run(Row vector_row, Row scalar_row, const float* x, int64_t ldx, float* y, int64_t rows, int64_t cols) {
-  const Row row = has_avx512() ? vector_row : scalar_row;
+void run(VmathRow vector_row, VmathRow scalar_row, const float* x, int64_t ldx, float* y, int64_t rows, int64_t cols) {
+  const VmathRow row = has_avx512() ? vector_row : scalar_row;
   parallel_for(rows * cols, kElementwiseGrain, [&](int64_t b, int64_t e) {
     while (b < e) {
       const int64_t r = b / cols, c0 = b % cols, c1 = std::min(cols, c0 + (e - b));
@@ -122,6 +112,8 @@ void run(Row vector_row, Row scalar_row, const float* x, int64_t ldx, float* y, 
 }  // namespace
 
 bool vmath_vectorized() { return has_avx512(); }
+VmathRow tanh_row() { return has_avx512() ? row_avx512<tanh16> : tanh_scalar; }
+VmathRow sigmoid_row() { return has_avx512() ? row_avx512<sigmoid16> : sigmoid_scalar; }
 
 void vexp(const float* x, int64_t ldx, float* y, int64_t rows, int64_t cols) {
   run(row_avx512<exp16>, exp_scalar, x, ldx, y, rows, cols);

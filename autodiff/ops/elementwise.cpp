@@ -184,13 +184,7 @@ struct SigmoidBackward {  // g·y·(1 − y)
 struct Sigmoid {
   static constexpr std::string_view name = "sigmoid";
   Tensor forward(const Tensor& x) {
-    // Split by sign so e^(-x) never overflows for very negative x.
-    return map_f32_fast(x, kernels::vsigmoid, [](auto v) {
-      using T = decltype(v);
-      if (v >= T(0)) return T(1) / (T(1) + std::exp(-v));
-      const T e = std::exp(v);
-      return e / (T(1) + e);
-    });
+    return map_f32_fast(x, kernels::vsigmoid, [](auto v) { return kernels::sigmoid_of(v); });
   }
   Grads backward(const Ctx& c, const Var& g) const { return {apply(SigmoidBackward{}, g, c.output)}; }
 };

@@ -24,6 +24,22 @@ std::vector<Row> softmax_rows() {
   };
 }
 
+// The gates as column blocks of one stacked pre-activation, as an LSTM step reads them.
+std::vector<Row> lstm_cell_rows() {
+  const auto gate = [](const Var& z, int64_t k) { return slice(z, 1, 3 * k, 3 * k + 3); };
+  return {
+      {"lstm_cell_state", "lstm_cell_state", {{2, 3}, {2, 3}, {2, 3}, {2, 3}},
+       [](V x) { return lstm_cell_state(x[0], x[1], x[2], x[3]); }},
+      {"lstm_cell_state on gate blocks", "lstm_cell_state", {{2, 9}, {2, 3}},
+       [gate](V x) { return lstm_cell_state(gate(x[0], 0), gate(x[0], 1), gate(x[0], 2), x[1]); }},
+      {"lstm_cell_output", "lstm_cell_output", {{2, 3}, {2, 3}}, [](V x) { return lstm_cell_output(x[0], x[1]); }},
+      {"lstm_cell_output of a state", "lstm_cell_output lstm_cell_state", {{2, 12}, {2, 3}},
+       [gate](V x) {
+         return lstm_cell_output(gate(x[0], 3), lstm_cell_state(gate(x[0], 0), gate(x[0], 1), gate(x[0], 2), x[1]));
+       }},
+  };
+}
+
 Var square(const Var& y) { return y * y; }
 
 // Small spatial sizes so that most rows compare the full Jacobian (≤ 48 input elements).
@@ -85,7 +101,7 @@ std::vector<Row> pool_rows() {
 
 std::vector<Row> nn() {
   std::vector<Row> out;
-  for (auto family : {softmax_rows, conv_rows, pool_rows})
+  for (auto family : {softmax_rows, conv_rows, pool_rows, lstm_cell_rows})
     for (Row& r : family()) out.push_back(std::move(r));
   return out;
 }

@@ -1,0 +1,138 @@
+// The LSTM cell's element-wise equations as two primitives (DESIGN.md: "a fused LSTM cell if profiling
+// demands it"): the gates' activations, products and sum in one pass forward and one backward, where the
+// same equations as separate ops take nine and about a dozen passes over the step's tensors. With
+// create_graph the VJP is the same equations' derivatives written with differentiable ops.
+#include <array>
+
+#include "autodiff/kernels/lstm_cell.hpp"
+#include "autodiff/op.hpp"
+#include "autodiff/ops/elementwise.hpp"
+#include "autodiff/ops/nn.hpp"
+
+namespace autodiff {
+namespace {
+
+// An operand as unit-stride rows: a 2-d view of gate columns is read in place, anything else made contiguous.
+Tensor as_rows(const Tensor& t) {
+  if (t.rank() == 2 && t.strides()[1] == 1) return t;
+  return t.contiguous();
+}
+
+template <class T>
+kernels::Rows<const T> rows_of(const Tensor& t) {
+  const int64_t cols = t.rank() ? t.size(-1) : 1;
+  return {t.data<T>(), t.rank() == 2 ? t.strides()[0] : cols};
+}
+
+template <class T>
+kernels::Rows<T> out_rows(const Tensor& t) {  // a contiguous tensor this op made, or none
+  if (!t.defined()) return {nullptr, 0};
+  return {t.data<T>(), t.rank() ? t.size(-1) : 1};
+}
+
+int64_t cols_of(const Shape& s) { return s.rank() ? s[s.rank() - 1] : 1; }
+
+Tensor new_like(const Tensor& t, bool wanted) { return wanted ? Tensor::empty(t.shape(), t.dtype()) : Tensor(); }
+
+Var gradient(const Tensor& t) { return t.defined() ? Var(t) : Var(); }  // none for an input that needs none
+
+struct LstmState {
+  static constexpr std::string_view name = "lstm_cell_state";
+  bool keep;  // whether backward may run: then i, f and C̃ are kept for it
+  Tensor i, f, c_tilde;
+
+  Tensor forward(const Tensor& z_i, const Tensor& z_f, const Tensor& z_c, const Tensor& c) {
+    Tensor c_next = Tensor::empty(c.shape(), c.dtype());
+    i = new_like(c, keep), f = new_like(c, keep), c_tilde = new_like(c, keep);
+    const int64_t cols = cols_of(c.shape()), rows = c.numel() / std::max<int64_t>(cols, 1);
+    const Tensor zi = as_rows(z_i), zf = as_rows(z_f), zc = as_rows(z_c), cr = as_rows(c);
+    dispatch(c.dtype(), [&]<class T>(T) {
+      kernels::lstm_state_forward<T>(rows, cols, rows_of<T>(zi), rows_of<T>(zf), rows_of<T>(zc), rows_of<T>(cr),
+                                     out_rows<T>(c_next), out_rows<T>(i), out_rows<T>(f), out_rows<T>(c_tilde));
+    });
+    return c_next;
+  }
+
+  Grads backward(const Ctx& ctx, const Var& g) const {
+    const Var &z_i = ctx.inputs[0], &z_f = ctx.inputs[1], &z_c = ctx.inputs[2], &c = ctx.inputs[3];
+    if (grad_enabled()) {  // create_graph: the derivatives of the gate equations, as ops
+      const Var iv = sigmoid(z_i), fv = sigmoid(z_f), cv = tanh(z_c);
+      return {ctx.needs(0) ? g * cv * iv * (1.0 - iv) : Var(), ctx.needs(1) ? g * c * fv * (1.0 - fv) : Var(),
+              ctx.needs(2) ? g * iv * (1.0 - cv * cv) : Var(), ctx.needs(3) ? g * fv : Var()};
+    }
+    const Tensor& like = c.value();
+    std::array<Tensor, 4> d;
+    for (size_t k = 0; k < 4; ++k) d[k] = new_like(like, ctx.needs(k));
+    const int64_t cols = cols_of(like.shape()), rows = like.numel() / std::max<int64_t>(cols, 1);
+    const Tensor gr = as_rows(g.value()), cr = as_rows(c.value());
+    dispatch(like.dtype(), [&]<class T>(T) {
+      kernels::lstm_state_backward<T>(rows, cols, rows_of<T>(gr), rows_of<T>(cr), rows_of<T>(i), rows_of<T>(f),
+                                      rows_of<T>(c_tilde), out_rows<T>(d[0]), out_rows<T>(d[1]), out_rows<T>(d[2]),
+                                      out_rows<T>(d[3]));
+    });
+    return {gradient(d[0]), gradient(d[1]), gradient(d[2]), gradient(d[3])};
+  }
+};
+
+struct LstmOutput {
+  static constexpr std::string_view name = "lstm_cell_output";
+  bool keep;  // whether backward may run: then o and tanh(c) are kept for it
+  Tensor o, tanh_c;
+
+  Tensor forward(const Tensor& z_o, const Tensor& c) {
+    Tensor h = Tensor::empty(c.shape(), c.dtype());
+    o = new_like(c, keep), tanh_c = new_like(c, keep);
+    const int64_t cols = cols_of(c.shape()), rows = c.numel() / std::max<int64_t>(cols, 1);
+    const Tensor zo = as_rows(z_o), cr = as_rows(c);
+    dispatch(c.dtype(), [&]<class T>(T) {
+      kernels::lstm_output_forward<T>(rows, cols, rows_of<T>(zo), rows_of<T>(cr), out_rows<T>(h), out_rows<T>(o),
+                                      out_rows<T>(tanh_c));
+    });
+    return h;
+  }
+
+  Grads backward(const Ctx& ctx, const Var& g) const {
+    const Var &z_o = ctx.inputs[0], &c = ctx.inputs[1];
+    if (grad_enabled()) {
+      const Var ov = sigmoid(z_o), tv = tanh(c);
+      return {ctx.needs(0) ? g * tv * ov * (1.0 - ov) : Var(), ctx.needs(1) ? g * ov * (1.0 - tv * tv) : Var()};
+    }
+    const Tensor& like = c.value();
+    const Tensor dz = new_like(like, ctx.needs(0)), dc = new_like(like, ctx.needs(1));
+    const int64_t cols = cols_of(like.shape()), rows = like.numel() / std::max<int64_t>(cols, 1);
+    const Tensor gr = as_rows(g.value());
+    dispatch(like.dtype(), [&]<class T>(T) {
+      kernels::lstm_output_backward<T>(rows, cols, rows_of<T>(gr), rows_of<T>(o), rows_of<T>(tanh_c), out_rows<T>(dz),
+                                       out_rows<T>(dc));
+    });
+    return {gradient(dz), gradient(dc)};
+  }
+};
+
+void check_gates(std::string_view op, std::initializer_list<const Var*> xs) {
+  const Var& first = **xs.begin();
+  std::string shapes;
+  bool same = true;
+  for (const Var* x : xs) {
+    check_same_dtype(op, first.value(), x->value());
+    same = same && x->shape() == first.shape();
+    shapes += (shapes.empty() ? "" : ", ") + to_string(x->shape());
+  }
+  check<ShapeError>(same, "{}: the gates and the cell state must have one shape; got {}", op, shapes);
+}
+
+}  // namespace
+
+Var lstm_cell_state(const Var& z_i, const Var& z_f, const Var& z_c, const Var& c) {
+  check_gates("lstm_cell_state", {&z_i, &z_f, &z_c, &c});
+  const std::array inputs{z_i, z_f, z_c, c};
+  return apply(LstmState{grad_enabled() && detail::any_requires_grad(inputs), {}, {}, {}}, z_i, z_f, z_c, c);
+}
+
+Var lstm_cell_output(const Var& z_o, const Var& c) {
+  check_gates("lstm_cell_output", {&z_o, &c});
+  const std::array inputs{z_o, c};
+  return apply(LstmOutput{grad_enabled() && detail::any_requires_grad(inputs), {}, {}}, z_o, c);
+}
+
+}  // namespace autodiff
