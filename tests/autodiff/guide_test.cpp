@@ -57,6 +57,21 @@ BOOST_AUTO_TEST_CASE(ops) {
   BOOST_TEST(b.grad().to_vector()[0] + b.grad().to_vector()[1] == 0.0, tt::tolerance(1e-6));
 }
 
+BOOST_AUTO_TEST_CASE(lstm_cell) {
+  // guide: lstm cell
+  Generator gen(0);
+  Var z(randn({2, 12}, gen), true), c(zeros({2, 3}), true);     // 2 rows, 3 units, gates i, f, c, o
+  std::vector<Var> g = split(z, {3, 3, 3, 3}, -1);
+  Var c_next = lstm_cell_state(g[0], g[1], g[2], c);            // σ(z_f)·c + σ(z_i)·tanh(z_c)
+  Var h = lstm_cell_output(g[3], c_next);                       // σ(z_o)·tanh(c_next)
+  Var plain = sigmoid(g[3]) * tanh(sigmoid(g[1]) * c + sigmoid(g[0]) * tanh(g[2]));
+  backward(sum(h));
+  // end
+  BOOST_TEST(h.value().to_vector() == plain.value().to_vector(), tt::tolerance(1e-6) << tt::per_element());
+  BOOST_TEST(z.grad().shape() == (Shape{2, 12}));
+  BOOST_TEST(c.grad().defined());
+}
+
 BOOST_AUTO_TEST_CASE(vjp) {
   // guide: vjp
   Var x(Tensor::from({1.0, 2.0, 3.0}, {3}, DType::f64), true);
@@ -133,5 +148,5 @@ BOOST_AUTO_TEST_CASE(every_guide_snippet_is_tested_verbatim) {
     for (std::string line; std::getline(lines, line);)
       BOOST_TEST(self.find("  " + line) != std::string::npos, "guide '" << (*it)[1] << "' line not tested: " << line);
   }
-  BOOST_TEST(count == 7);
+  BOOST_TEST(count == 8);
 }
