@@ -12,25 +12,18 @@
 namespace autodiff::kernels {
 namespace {
 
-// σ and tanh of one row: the vectorized row kernels for f32, libm for f64 (as the sigmoid and tanh ops).
+// One row of σ or tanh: the vectorized row kernel for f32, the scalar function for f64 (as the ops do).
 template <class T>
-void sigmoid_row(const T* x, T* y, int64_t n) {
-  if constexpr (std::is_same_v<T, float>) {
-    static const VmathRow row = kernels::sigmoid_row();
-    row(x, y, n);
-  } else {
-    for (int64_t j = 0; j < n; ++j) y[j] = sigmoid_of(x[j]);
-  }
+void activate(VmathRow f32_row, T (*f64)(T), const T* x, T* y, int64_t n) {
+  if constexpr (std::is_same_v<T, float>)
+    f32_row(x, y, n);
+  else
+    for (int64_t j = 0; j < n; ++j) y[j] = f64(x[j]);
 }
 
 template <class T>
-void tanh_row(const T* x, T* y, int64_t n) {
-  if constexpr (std::is_same_v<T, float>) {
-    static const VmathRow row = kernels::tanh_row();
-    row(x, y, n);
-  } else {
-    for (int64_t j = 0; j < n; ++j) y[j] = std::tanh(x[j]);
-  }
+T tanh_of(T v) {
+  return std::tanh(v);
 }
 
 // Runs body(r0, r1) over chunks of rows, split over the threads like the element-wise ops.
@@ -50,15 +43,16 @@ T* row_or(Rows<T> kept, int64_t r, T* scratch) {
 template <class T>
 void lstm_state_forward(int64_t rows, int64_t cols, Rows<const T> z_i, Rows<const T> z_f, Rows<const T> z_c,
                         Rows<const T> c, Rows<T> c_next, Rows<T> i, Rows<T> f, Rows<T> c_tilde) {
+  const VmathRow sigmoid = sigmoid_row(), tanh = tanh_row();
   each_rows(rows, cols, [&](int64_t r0, int64_t r1) {
     const auto scratch = i.p ? nullptr : std::make_unique_for_overwrite<T[]>(static_cast<size_t>(3 * cols));
     for (int64_t r = r0; r < r1; ++r) {
       T* ir = row_or(i, r, scratch.get());
       T* fr = row_or(f, r, scratch.get() + cols);
       T* cr = row_or(c_tilde, r, scratch.get() + 2 * cols);
-      sigmoid_row(z_i.row(r), ir, cols);
-      sigmoid_row(z_f.row(r), fr, cols);
-      tanh_row(z_c.row(r), cr, cols);
+      activate(sigmoid, sigmoid_of<T>, z_i.row(r), ir, cols);
+      activate(sigmoid, sigmoid_of<T>, z_f.row(r), fr, cols);
+      activate(tanh, tanh_of<T>, z_c.row(r), cr, cols);
       const T* cp = c.row(r);
       T* out = c_next.row(r);
       for (int64_t j = 0; j < cols; ++j) out[j] = fr[j] * cp[j] + ir[j] * cr[j];
@@ -88,13 +82,14 @@ void lstm_state_backward(int64_t rows, int64_t cols, Rows<const T> g, Rows<const
 template <class T>
 void lstm_output_forward(int64_t rows, int64_t cols, Rows<const T> z_o, Rows<const T> c, Rows<T> h, Rows<T> o,
                          Rows<T> tanh_c) {
+  const VmathRow sigmoid = sigmoid_row(), tanh = tanh_row();
   each_rows(rows, cols, [&](int64_t r0, int64_t r1) {
     const auto scratch = o.p ? nullptr : std::make_unique_for_overwrite<T[]>(static_cast<size_t>(2 * cols));
     for (int64_t r = r0; r < r1; ++r) {
       T* orow = row_or(o, r, scratch.get());
       T* trow = row_or(tanh_c, r, scratch.get() + cols);
-      sigmoid_row(z_o.row(r), orow, cols);
-      tanh_row(c.row(r), trow, cols);
+      activate(sigmoid, sigmoid_of<T>, z_o.row(r), orow, cols);
+      activate(tanh, tanh_of<T>, c.row(r), trow, cols);
       T* out = h.row(r);
       for (int64_t j = 0; j < cols; ++j) out[j] = orow[j] * trow[j];
     }
