@@ -1,6 +1,7 @@
 #include "autodiff/backward.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <unordered_map>
 
 #include "autodiff/op.hpp"
@@ -11,6 +12,10 @@
 
 namespace autodiff {
 namespace {
+
+bool same_view(const Tensor& a, const Tensor& b) {
+  return a.storage() == b.storage() && a.offset() == b.offset() && a.shape() == b.shape() && a.strides() == b.strides();
+}
 
 void check_anomaly(std::string_view op, const Var& g, const Node& node) {
   if (!anomaly_enabled() || all_finite(g.value())) return;
@@ -94,6 +99,80 @@ void sweep(const Var& y, const GradOptions& options, std::string_view who, Wante
     written.emplace_back(b.start, b.stop);
     return true;
   };
+  // Nodes consumed only by step-1 slices with disjoint blocks along one axis (the pieces of a split): their
+  // sums are written block by block and nothing else reads or adds to a block before its slice is reached,
+  // so a block may be handed to the VJP that produces the slice's gradient (Ctx::into) and not copied.
+  std::vector<char> split_input(static_cast<size_t>(top + 1), create ? 0 : 1);
+  if (!create) {
+    std::unordered_map<size_t, Written> pieces;
+    for (int64_t i = 0; i <= top; ++i) {
+      const Node& n = tape.node(i);
+      if (!n.op) continue;
+      const std::optional<Block> b = n.op->adds_vjp_into_input() ? n.op->vjp_block() : std::nullopt;
+      for (const Var& in : n.inputs) {
+        if (!in.requires_grad()) continue;
+        const auto s = static_cast<size_t>(in.impl()->node);
+        if (!b) {
+          split_input[s] = 0;
+          continue;
+        }
+        auto [it, fresh] = pieces.try_emplace(s, Written{b->axis, {}});
+        bool disjoint = it->second.axis == b->axis;
+        for (const auto& [start, stop] : it->second.ranges) disjoint = disjoint && (b->stop <= start || stop <= b->start);
+        if (!disjoint) split_input[s] = 0;
+        it->second.ranges.emplace_back(b->start, b->stop);
+      }
+    }
+  }
+  std::unordered_map<size_t, Tensor> reserved;  // slice node → its block of the input's sum, counted as written
+  // place(s): where node s's whole gradient sum can live inside a reserved block, or an undefined tensor. A piece
+  // of a split input (a piece of a piece, in split's tree) lives in its own block of that input's sum, and so
+  // does a sum that its op passes on unchanged, or reshaped, to such a piece (addmm's c, reshape): then it is
+  // never copied there. reserve(n): slice node n's block of its input's sum, creating that sum if needed.
+  std::function<Tensor(size_t)> place;
+  auto reserve = [&](size_t n) -> Tensor {
+    const Node& node = tape.node(static_cast<int64_t>(n));
+    const std::optional<Block> b = node.op && node.op->adds_vjp_into_input() ? node.op->vjp_block() : std::nullopt;
+    if (!b || reserved.contains(n) || grads[n].defined()) return {};
+    const Var& in = node.inputs[0];
+    const auto s = static_cast<size_t>(in.impl()->node);
+    if (!split_input[s] || wanted(static_cast<int64_t>(s))) return {};
+    if (!grads[s].defined()) {
+      const Tensor sum = place(s);
+      grads[s] = Var(sum.defined() ? sum : Tensor::empty(in.shape(), in.dtype()));
+      owned[s] = 2;
+      blocks[s] = Written{b->axis, {}};
+    }
+    if (owned[s] != 2) return {};
+    auto& [axis, written] = blocks.at(s);
+    if (axis != b->axis) return {};
+    for (const auto& [start, stop] : written)
+      if (b->start < stop && start < b->stop) return {};
+    written.emplace_back(b->start, b->stop);
+    Tensor view = grads[s].value().slice(b->axis, b->start, b->stop);
+    reserved.emplace(n, view);
+    return view;
+  };
+  place = [&](size_t s) -> Tensor {
+    const Node& producer = tape.node(static_cast<int64_t>(s));
+    if (!producer.op || wanted(static_cast<int64_t>(s))) return {};
+    if (producer.op->adds_vjp_into_input() && producer.op->vjp_block()) return reserve(s);
+    const Var& in = producer.inputs[0];
+    if (!producer.op->passes_gradient_to_input0() || !in.requires_grad() || in.numel() != producer.output.numel())
+      return {};
+    const Tensor t = place(static_cast<size_t>(in.impl()->node));
+    return t.defined() && t.is_contiguous() ? t.reshape(producer.output.shape()) : Tensor();
+  };
+  auto release = [&](size_t n) {  // a reserved block that no gradient came for: unwritten again
+    const auto it = reserved.find(n);
+    if (it == reserved.end()) return;
+    const Node& node = tape.node(static_cast<int64_t>(n));
+    const auto s = static_cast<size_t>(node.inputs[0].impl()->node);
+    auto& written = blocks.at(s).ranges;
+    const Block b = *node.op->vjp_block();
+    if (const auto w = std::ranges::find(written, std::pair{b.start, b.stop}); w != written.end()) written.erase(w);
+    reserved.erase(it);
+  };
   auto own = [&](size_t s, const Var& in) -> const Tensor& {
     settle(s);
     Var& slot = grads[s];
@@ -108,23 +187,43 @@ void sweep(const Var& y, const GradOptions& options, std::string_view who, Wante
   for (int64_t i = top; i >= 0; --i) {
     settle(static_cast<size_t>(i));
     Var g = std::move(grads[static_cast<size_t>(i)]);
-    if (!g.defined()) continue;
+    if (!g.defined()) {
+      release(static_cast<size_t>(i));  // a block reserved for a gradient that never came
+      continue;
+    }
     const Node& node = tape.node(i);  // deque: stays valid while create_graph appends
     if (wanted(i)) deliver(i, g);
     if (!node.op) continue;
     if (!create && node.op->adds_vjp_into_input()) {
       const Var& in = node.inputs[0];
       if (!in.requires_grad()) continue;
+      if (const auto r = reserved.find(static_cast<size_t>(i)); r != reserved.end()) {
+        if (!same_view(g.value(), r->second)) detail::copy_into(r->second, g.value());  // else already there
+        continue;
+      }
       const auto s = static_cast<size_t>(in.impl()->node);
       const std::optional<Block> b = node.op->vjp_block();
       if (!b || !write_block(s, in, *b, g.value())) node.op->add_vjp_into(g.value(), own(s, in));
       continue;
     }
+    std::vector<Tensor> into;  // blocks where the VJP may write an input's gradient (Ctx::into)
+    if (!create)
+      for (size_t k = 0; k < node.inputs.size(); ++k) {
+        const Var& in = node.inputs[k];
+        if (!in.requires_grad()) continue;
+        Tensor block = reserve(static_cast<size_t>(in.impl()->node));
+        if (!block.defined()) continue;
+        into.resize(node.inputs.size());
+        into[k] = std::move(block);
+      }
     Grads in_grads;
     {
       detail::InBackward blame_this_op;
-      in_grads = node.op->backward(Ctx{node.inputs, node.output}, g);
+      in_grads = node.op->backward(Ctx{node.inputs, node.output, into}, g);
     }
+    for (size_t k = 0; k < into.size(); ++k)
+      if (into[k].defined() && !(k < in_grads.size() && in_grads[k].defined()))
+        release(static_cast<size_t>(node.inputs[k].impl()->node));
     check<ShapeError>(in_grads.size() == node.inputs.size(), "{}: backward returned {} gradients for {} inputs",
                       node.op->name(), in_grads.size(), node.inputs.size());
     for (size_t k = 0; k < in_grads.size(); ++k) {

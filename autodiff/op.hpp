@@ -22,8 +22,13 @@ using Grads = std::vector<Var>;
 struct Ctx {
   std::span<const Var> inputs;
   const Var& output;
+  /// Where a first-order sweep would copy input i's gradient (a block of a split input's gradient), when
+  /// backward may write it there instead and return a Var of that block; empty or undefined elsewhere.
+  std::span<const Tensor> into = {};
   /// Whether input i needs a gradient; backward may return an undefined Var for the others.
   bool needs(size_t i) const { return inputs[i].requires_grad(); }
+  /// into[i], or an undefined tensor.
+  Tensor block(size_t i) const { return i < into.size() ? into[i] : Tensor(); }
 };
 
 /// [start, stop) along axis: where a step-1 slice's VJP lands in its input's gradient.
@@ -44,6 +49,10 @@ class OpBase {
   /// Where add_vjp_into adds g, when that is one block along one axis: the sweep then writes g there if
   /// nothing else has, instead of zero-filling the input's whole gradient first (the op struct has vjp_block).
   virtual std::optional<Block> vjp_block() const { return std::nullopt; }
+  /// Whether the VJP for input 0 is g itself, or g reshaped, whenever that input has as many elements as the
+  /// output (addmm's c, reshape): the output's gradient sum can then live where input 0's goes (the op struct
+  /// has passes_gradient_to_input0).
+  virtual bool passes_gradient_to_input0() const { return false; }
 };
 
 template <class Op>
@@ -61,6 +70,12 @@ class OpModel final : public OpBase {
       return op_.vjp_block();
     else
       return std::nullopt;
+  }
+  bool passes_gradient_to_input0() const override {
+    if constexpr (requires { Op::passes_gradient_to_input0; })
+      return Op::passes_gradient_to_input0;
+    else
+      return false;
   }
 
  private:

@@ -25,14 +25,24 @@ kernels::Rows<const T> rows_of(const Tensor& t) {
 }
 
 template <class T>
-kernels::Rows<T> out_rows(const Tensor& t) {  // a contiguous tensor this op made, or none
+kernels::Rows<T> out_rows(const Tensor& t) {  // a tensor this op made or a block it was given (rows), or none
   if (!t.defined()) return {nullptr, 0};
-  return {t.data<T>(), t.rank() ? t.size(-1) : 1};
+  return {t.data<T>(), t.rank() == 2 ? t.strides()[0] : (t.rank() ? t.size(-1) : 1)};
 }
 
 int64_t cols_of(const Shape& s) { return s.rank() ? s[s.rank() - 1] : 1; }
 
 Tensor new_like(const Tensor& t, bool wanted) { return wanted ? Tensor::empty(t.shape(), t.dtype()) : Tensor(); }
+
+// Where input k's gradient goes: the block the sweep hands over (Ctx::into) when its rows have unit stride,
+// else a new tensor; none if the input needs none.
+Tensor gradient_for(const Ctx& ctx, size_t k, const Tensor& like) {
+  if (!ctx.needs(k)) return {};
+  const Tensor b = ctx.block(k);
+  const bool fits = b.defined() && b.shape() == like.shape() && b.dtype() == like.dtype() &&
+                    (b.is_contiguous() || (b.rank() == 2 && b.strides()[1] == 1));
+  return fits ? b : Tensor::empty(like.shape(), like.dtype());
+}
 
 Var gradient(const Tensor& t) { return t.defined() ? Var(t) : Var(); }  // none for an input that needs none
 
@@ -62,7 +72,7 @@ struct LstmState {
     }
     const Tensor& like = c.value();
     std::array<Tensor, 4> d;
-    for (size_t k = 0; k < 4; ++k) d[k] = new_like(like, ctx.needs(k));
+    for (size_t k = 0; k < 4; ++k) d[k] = gradient_for(ctx, k, like);
     const int64_t cols = cols_of(like.shape()), rows = like.numel() / std::max<int64_t>(cols, 1);
     const Tensor gr = as_rows(g.value()), cr = as_rows(c.value());
     dispatch(like.dtype(), [&]<class T>(T) {
@@ -98,7 +108,7 @@ struct LstmOutput {
       return {ctx.needs(0) ? g * tv * ov * (1.0 - ov) : Var(), ctx.needs(1) ? g * ov * (1.0 - tv * tv) : Var()};
     }
     const Tensor& like = c.value();
-    const Tensor dz = new_like(like, ctx.needs(0)), dc = new_like(like, ctx.needs(1));
+    const Tensor dz = gradient_for(ctx, 0, like), dc = gradient_for(ctx, 1, like);
     const int64_t cols = cols_of(like.shape()), rows = like.numel() / std::max<int64_t>(cols, 1);
     const Tensor gr = as_rows(g.value());
     dispatch(like.dtype(), [&]<class T>(T) {

@@ -81,6 +81,58 @@ BOOST_AUTO_TEST_CASE(slices_write_their_blocks_and_the_rest_is_zero) {
   }
 }
 
+// A VJP may write a split piece's gradient straight into the piece's block of the whole input's gradient
+// (Ctx::into; the fused LSTM cell does), and a sum that addmm passes on to a reshaped piece (an LSTM step's z
+// and its slice of the time-major projection) may live in that block. Checked against create_graph's sweep,
+// which does neither, with the sums' memory left full of NaN: a piece that gets no gradient, one used twice,
+// one asked for by grad, and the LSTM step's chain.
+BOOST_AUTO_TEST_CASE(vjps_write_split_pieces_into_their_blocks) {
+  Generator gen(13);
+  const Tensor x0 = randn({3, 8}, gen, DType::f64), w = randn({3, 2}, gen, DType::f64);
+  const Tensor u0 = randn({2, 8}, gen, DType::f64), h0 = randn({3, 2}, gen, DType::f64);
+  auto gates = [](const Var& z) { return split(z, {2, 2, 2, 2}, 1); };
+  const std::vector<std::function<Var(const Var&, const Var&)>> cases = {
+      [&](const Var& x, const Var&) {  // pieces 1 and 2 unused: their blocks stay zero
+        const auto p = gates(x);
+        return sum(lstm_cell_output(p[0], p[3]) * Var(w));
+      },
+      [&](const Var& x, const Var&) {  // piece 0 also used by an op that writes no block
+        const auto p = gates(x);
+        return sum(lstm_cell_output(p[0], p[1]) * Var(w)) + sum(exp(p[0])) + sum(lstm_cell_state(p[0], p[1], p[2], p[3]));
+      },
+      [&](const Var& x, const Var& u) {  // two LSTM steps over a time-major [2·3, 8] projection
+        const auto steps = split(reshape(x, Shape{2, 3, 4}), {1, 1}, 0);
+        Var h(h0), c(zeros({3, 2}, DType::f64));
+        for (const Var& s : steps) {
+          const Var xw = matmul(reshape(s, Shape{3, 4}), Var(Tensor::from(std::vector<double>(32, 0.25), {4, 8}, DType::f64)));
+          const auto g = gates(addmm(xw, h, u));
+          c = lstm_cell_state(g[0], g[1], g[2], c);
+          h = lstm_cell_output(g[3], c);
+        }
+        return sum(h * Var(w));
+      },
+  };
+  for (size_t k = 0; k < cases.size(); ++k) {
+    BOOST_TEST_CONTEXT("case " << k) {
+      const Tensor xin = k == 2 ? randn({6, 4}, gen, DType::f64) : x0;
+      Var x(xin, true), u(u0, true);
+      const std::vector<Var> recorded = grad(cases[k](x, u), {x, u}, {.create_graph = true});
+      for (int i = 0; i < 6; ++i) (void)full(xin.shape(), std::nan(""), DType::f64);
+      const std::vector<Var> first = grad(cases[k](x, u), {x, u});
+      for (size_t j = 0; j < 2; ++j) {
+        BOOST_TEST(all_finite(first[j].value()));
+        BOOST_TEST(first[j].value().to_vector() == recorded[j].value().to_vector(),
+                   boost::test_tools::tolerance(1e-12) << boost::test_tools::per_element());
+      }
+    }
+  }
+  // A piece the caller asks for is delivered whole, and so is the input.
+  Var x(x0, true);
+  const auto p = gates(x);
+  const std::vector<Var> g = grad(sum(lstm_cell_output(p[0], p[1]) * Var(w)), {x, p[0]});
+  BOOST_TEST(g[1].value().to_vector() == slice(g[0], 1, 0, 2).value().to_vector(), boost::test_tools::per_element());
+}
+
 // Rows of 20,000 elements are one contiguous run each, longer than two element-wise chunks, so their block
 // copies and the zero-fill of the gap are split across threads.
 BOOST_AUTO_TEST_CASE(long_contiguous_blocks_are_written_and_zero_filled_whole) {
