@@ -82,23 +82,6 @@ void sweep(const Var& y, const GradOptions& options, std::string_view who, Wante
     blocks.erase(s);
     owned[s] = 1;
   };
-  // Writes g as the block's gradient if the slot is new or has only disjoint blocks along the same axis.
-  auto write_block = [&](size_t s, const Var& in, const Block& b, const Tensor& g) {
-    Var& slot = grads[s];
-    if (!slot.defined()) {
-      slot = Var(Tensor::empty(in.shape(), in.dtype()));
-      owned[s] = 2;
-      blocks[s] = Written{b.axis, {}};
-    }
-    if (owned[s] != 2) return false;
-    auto& [axis, written] = blocks.at(s);
-    if (axis != b.axis) return false;
-    for (const auto& [start, stop] : written)
-      if (b.start < stop && start < b.stop) return false;
-    detail::copy_into(slot.value().slice(b.axis, b.start, b.stop), g);
-    written.emplace_back(b.start, b.stop);
-    return true;
-  };
   // Nodes consumed only by step-1 slices with disjoint blocks along one axis (the pieces of a split): their
   // sums are written block by block and nothing else reads or adds to a block before its slice is reached,
   // so a block may be handed to the VJP that produces the slice's gradient (Ctx::into) and not copied.
@@ -128,27 +111,40 @@ void sweep(const Var& y, const GradOptions& options, std::string_view who, Wante
   // place(s): where node s's whole gradient sum can live inside a reserved block, or an undefined tensor. A piece
   // of a split input (a piece of a piece, in split's tree) lives in its own block of that input's sum, and so
   // does a sum that its op passes on unchanged, or reshaped, to such a piece (addmm's c, reshape): then it is
-  // never copied there. reserve(n): slice node n's block of its input's sum, creating that sum if needed.
+  // never copied there.
   std::function<Tensor(size_t)> place;
+  // Claims block b of s's sum for a slice of s, creating the sum (where `place` puts it) if s has none; false if
+  // the sum is not block-written, is written along another axis, or has part of b written already.
+  auto claim = [&](size_t s, const Var& in, const Block& b) {
+    if (!grads[s].defined()) {
+      const Tensor sum = place(s);
+      grads[s] = Var(sum.defined() ? sum : Tensor::empty(in.shape(), in.dtype()));
+      owned[s] = 2;
+      blocks[s] = Written{b.axis, {}};
+    }
+    if (owned[s] != 2) return false;
+    auto& [axis, written] = blocks.at(s);
+    if (axis != b.axis) return false;
+    for (const auto& [start, stop] : written)
+      if (b.start < stop && start < b.stop) return false;
+    written.emplace_back(b.start, b.stop);
+    return true;
+  };
+  // Writes g as the block's gradient if the sum is new or has only disjoint blocks along the same axis.
+  auto write_block = [&](size_t s, const Var& in, const Block& b, const Tensor& g) {
+    if (!claim(s, in, b)) return false;
+    detail::copy_into(grads[s].value().slice(b.axis, b.start, b.stop), g);
+    return true;
+  };
+  // Slice node n's block of its input's sum, reserved for n's gradient (written, as far as settle is concerned),
+  // where the input is split; an undefined tensor otherwise.
   auto reserve = [&](size_t n) -> Tensor {
     const Node& node = tape.node(static_cast<int64_t>(n));
     const std::optional<Block> b = node.op && node.op->adds_vjp_into_input() ? node.op->vjp_block() : std::nullopt;
     if (!b || reserved.contains(n) || grads[n].defined()) return {};
     const Var& in = node.inputs[0];
     const auto s = static_cast<size_t>(in.impl()->node);
-    if (!split_input[s] || wanted(static_cast<int64_t>(s))) return {};
-    if (!grads[s].defined()) {
-      const Tensor sum = place(s);
-      grads[s] = Var(sum.defined() ? sum : Tensor::empty(in.shape(), in.dtype()));
-      owned[s] = 2;
-      blocks[s] = Written{b->axis, {}};
-    }
-    if (owned[s] != 2) return {};
-    auto& [axis, written] = blocks.at(s);
-    if (axis != b->axis) return {};
-    for (const auto& [start, stop] : written)
-      if (b->start < stop && start < b->stop) return {};
-    written.emplace_back(b->start, b->stop);
+    if (!split_input[s] || wanted(static_cast<int64_t>(s)) || !claim(s, in, *b)) return {};
     Tensor view = grads[s].value().slice(b->axis, b->start, b->stop);
     reserved.emplace(n, view);
     return view;
