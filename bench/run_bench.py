@@ -64,8 +64,9 @@ def run_json(cmd, env=None):
 # The host places this VM's two vCPUs on cores that share an L3 or on different dies, and moves them every
 # few minutes. A 2-thread run hands data between its threads many times per batch and loses about a quarter
 # of its rate on far cores (docs/performance.md, "Placement"); so every 2-thread model run, ours and each
-# peer configuration alike, is bracketed by core_latency probes and rerun (up to FAR_RETRIES times, FAR_WAIT
-# seconds apart) while a probe finds the cores far apart. Round trips measured: 50–200 ns near, 330–600 far.
+# peer configuration alike, and the 2-thread matmul run (ours and OpenBLAS in one process) are bracketed by
+# core_latency probes and rerun (up to FAR_RETRIES times, FAR_WAIT seconds apart) while a probe finds the
+# cores far apart. Round trips measured: 50–200 ns near, 330–600 far.
 FAR_NS = 300
 FAR_RETRIES = 3
 FAR_WAIT = 3
@@ -86,11 +87,15 @@ class Placement:
         return run_json([self.probe])["round_trip_ns"]
 
     def run(self, threads, what, cmd, env=None):
+        return self.sample(threads, what, lambda: run_json(cmd, env=env))
+
+    def sample(self, threads, what, measure):
+        """measure() → rows, taken on near cores where it can be (rerun while a probe finds them far)."""
         if threads == 1:  # one thread hands nothing between cores: placement does not matter
-            return run_json(cmd, env=env)
+            return measure()
         for attempt in range(FAR_RETRIES + 1):
             before = self.round_trip()
-            rows = run_json(cmd, env=env)
+            rows = measure()
             after = self.round_trip()
             far = max(before, after) >= FAR_NS
             self.log.write(f"placement {what}: {before:.0f} ns before, {after:.0f} ns after"
@@ -103,8 +108,8 @@ class Placement:
         return [dict(r, far=far) for r in rows]
 
     def summary(self):
-        return (f"2-thread model samples on near cores: {self.kept['near']}, on far cores: {self.kept['far']} "
-                f"(reruns: {self.retries})")
+        return (f"2-thread model and matmul samples on near cores: {self.kept['near']}, on far cores: "
+                f"{self.kept['far']} (reruns: {self.retries})")
 
 
 def torch_env(extra):
@@ -250,8 +255,13 @@ def main():
         print("matmul", file=sys.stderr, flush=True)
         isa = None
         for threads in (1, 2):
-            isa, mm = matmul_rows(b, threads, args.matmul_repeats, log)
-            rows += mm
+            found = {}
+
+            def measure():
+                found["isa"], mm = matmul_rows(b, threads, args.matmul_repeats, log)
+                return mm
+            rows += placement.sample(threads, "matmul", measure)
+            isa = found["isa"]
         print("determinism", file=sys.stderr, flush=True)
         for r in run_json([f"{b}/train_bench", "--train-batches", "", "--infer-batches", "",
                            "--determinism-batches", "32", "--steps", "5", "--json", "-"]):
