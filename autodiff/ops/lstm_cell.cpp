@@ -2,7 +2,9 @@
 // demands it"): the gates' activations, products and sum in one pass forward and one backward, where the
 // same equations as separate ops take nine and about a dozen passes over the step's tensors. With
 // create_graph the VJP is the same equations' derivatives written with differentiable ops.
+#include <algorithm>
 #include <array>
+#include <type_traits>
 
 #include "autodiff/kernels/lstm_cell.hpp"
 #include "autodiff/op.hpp"
@@ -12,25 +14,26 @@
 namespace autodiff {
 namespace {
 
-// An operand as unit-stride rows: a 2-d view of gate columns is read in place, anything else made contiguous.
-Tensor as_rows(const Tensor& t) {
-  if (t.rank() == 2 && t.strides()[1] == 1) return t;
-  return t.contiguous();
-}
+// Unit-stride rows the kernels read or write in place: a 2-d view of gate columns, or any contiguous tensor.
+bool is_rows(const Tensor& t) { return (t.rank() == 2 && t.strides()[1] == 1) || t.is_contiguous(); }
 
-template <class T>
-kernels::Rows<const T> rows_of(const Tensor& t) {
+// An operand as rows: read in place where it can be, else made contiguous.
+Tensor as_rows(const Tensor& t) { return is_rows(t) ? t : t.contiguous(); }
+
+struct Grid {
+  int64_t rows, cols;
+};
+Grid grid_of(const Tensor& t) {
   const int64_t cols = t.rank() ? t.size(-1) : 1;
-  return {t.data<T>(), t.rank() == 2 ? t.strides()[0] : cols};
+  return {t.numel() / std::max<int64_t>(cols, 1), cols};
 }
 
-template <class T>
-kernels::Rows<T> out_rows(const Tensor& t) {  // a tensor this op made or a block it was given (rows), or none
+// A tensor in rows (P is const T for an operand, T for a result), or none for an undefined one.
+template <class P>
+kernels::Rows<P> rows_of(const Tensor& t) {
   if (!t.defined()) return {nullptr, 0};
-  return {t.data<T>(), t.rank() == 2 ? t.strides()[0] : (t.rank() ? t.size(-1) : 1)};
+  return {t.template data<std::remove_const_t<P>>(), t.rank() == 2 ? t.strides()[0] : grid_of(t).cols};
 }
-
-int64_t cols_of(const Shape& s) { return s.rank() ? s[s.rank() - 1] : 1; }
 
 Tensor new_like(const Tensor& t, bool wanted) { return wanted ? Tensor::empty(t.shape(), t.dtype()) : Tensor(); }
 
@@ -39,8 +42,7 @@ Tensor new_like(const Tensor& t, bool wanted) { return wanted ? Tensor::empty(t.
 Tensor gradient_for(const Ctx& ctx, size_t k, const Tensor& like) {
   if (!ctx.needs(k)) return {};
   const Tensor b = ctx.block(k);
-  const bool fits = b.defined() && b.shape() == like.shape() && b.dtype() == like.dtype() &&
-                    (b.is_contiguous() || (b.rank() == 2 && b.strides()[1] == 1));
+  const bool fits = b.defined() && b.shape() == like.shape() && b.dtype() == like.dtype() && is_rows(b);
   return fits ? b : Tensor::empty(like.shape(), like.dtype());
 }
 
@@ -54,11 +56,12 @@ struct LstmState {
   Tensor forward(const Tensor& z_i, const Tensor& z_f, const Tensor& z_c, const Tensor& c) {
     Tensor c_next = Tensor::empty(c.shape(), c.dtype());
     i = new_like(c, keep), f = new_like(c, keep), c_tilde = new_like(c, keep);
-    const int64_t cols = cols_of(c.shape()), rows = c.numel() / std::max<int64_t>(cols, 1);
+    const auto [rows, cols] = grid_of(c);
     const Tensor zi = as_rows(z_i), zf = as_rows(z_f), zc = as_rows(z_c), cr = as_rows(c);
     dispatch(c.dtype(), [&]<class T>(T) {
-      kernels::lstm_state_forward<T>(rows, cols, rows_of<T>(zi), rows_of<T>(zf), rows_of<T>(zc), rows_of<T>(cr),
-                                     out_rows<T>(c_next), out_rows<T>(i), out_rows<T>(f), out_rows<T>(c_tilde));
+      kernels::lstm_state_forward<T>(rows, cols, rows_of<const T>(zi), rows_of<const T>(zf), rows_of<const T>(zc),
+                                     rows_of<const T>(cr), rows_of<T>(c_next), rows_of<T>(i), rows_of<T>(f),
+                                     rows_of<T>(c_tilde));
     });
     return c_next;
   }
@@ -73,12 +76,12 @@ struct LstmState {
     const Tensor& like = c.value();
     std::array<Tensor, 4> d;
     for (size_t k = 0; k < 4; ++k) d[k] = gradient_for(ctx, k, like);
-    const int64_t cols = cols_of(like.shape()), rows = like.numel() / std::max<int64_t>(cols, 1);
+    const auto [rows, cols] = grid_of(like);
     const Tensor gr = as_rows(g.value()), cr = as_rows(c.value());
     dispatch(like.dtype(), [&]<class T>(T) {
-      kernels::lstm_state_backward<T>(rows, cols, rows_of<T>(gr), rows_of<T>(cr), rows_of<T>(i), rows_of<T>(f),
-                                      rows_of<T>(c_tilde), out_rows<T>(d[0]), out_rows<T>(d[1]), out_rows<T>(d[2]),
-                                      out_rows<T>(d[3]));
+      kernels::lstm_state_backward<T>(rows, cols, rows_of<const T>(gr), rows_of<const T>(cr), rows_of<const T>(i),
+                                      rows_of<const T>(f), rows_of<const T>(c_tilde), rows_of<T>(d[0]),
+                                      rows_of<T>(d[1]), rows_of<T>(d[2]), rows_of<T>(d[3]));
     });
     return {gradient(d[0]), gradient(d[1]), gradient(d[2]), gradient(d[3])};
   }
@@ -92,11 +95,11 @@ struct LstmOutput {
   Tensor forward(const Tensor& z_o, const Tensor& c) {
     Tensor h = Tensor::empty(c.shape(), c.dtype());
     o = new_like(c, keep), tanh_c = new_like(c, keep);
-    const int64_t cols = cols_of(c.shape()), rows = c.numel() / std::max<int64_t>(cols, 1);
+    const auto [rows, cols] = grid_of(c);
     const Tensor zo = as_rows(z_o), cr = as_rows(c);
     dispatch(c.dtype(), [&]<class T>(T) {
-      kernels::lstm_output_forward<T>(rows, cols, rows_of<T>(zo), rows_of<T>(cr), out_rows<T>(h), out_rows<T>(o),
-                                      out_rows<T>(tanh_c));
+      kernels::lstm_output_forward<T>(rows, cols, rows_of<const T>(zo), rows_of<const T>(cr), rows_of<T>(h),
+                                      rows_of<T>(o), rows_of<T>(tanh_c));
     });
     return h;
   }
@@ -109,11 +112,11 @@ struct LstmOutput {
     }
     const Tensor& like = c.value();
     const Tensor dz = gradient_for(ctx, 0, like), dc = gradient_for(ctx, 1, like);
-    const int64_t cols = cols_of(like.shape()), rows = like.numel() / std::max<int64_t>(cols, 1);
+    const auto [rows, cols] = grid_of(like);
     const Tensor gr = as_rows(g.value());
     dispatch(like.dtype(), [&]<class T>(T) {
-      kernels::lstm_output_backward<T>(rows, cols, rows_of<T>(gr), rows_of<T>(o), rows_of<T>(tanh_c), out_rows<T>(dz),
-                                       out_rows<T>(dc));
+      kernels::lstm_output_backward<T>(rows, cols, rows_of<const T>(gr), rows_of<const T>(o),
+                                       rows_of<const T>(tanh_c), rows_of<T>(dz), rows_of<T>(dc));
     });
     return {gradient(dz), gradient(dc)};
   }
