@@ -13,6 +13,19 @@
 namespace autodiff {
 namespace {
 
+// The blocks of a node's gradient sum written so far (or, in the split pre-pass, its slices' blocks).
+struct Written {
+  int64_t axis;
+  std::vector<std::pair<int64_t, int64_t>> ranges;  // [start, stop) along axis
+  // Whether b may join: along the same axis, overlapping none of the ranges.
+  bool admits(const Block& b) const {
+    if (b.axis != axis) return false;
+    for (const auto& [start, stop] : ranges)
+      if (b.start < stop && start < b.stop) return false;
+    return true;
+  }
+};
+
 bool same_view(const Tensor& a, const Tensor& b) {
   return a.storage() == b.storage() && a.offset() == b.offset() && a.shape() == b.shape() && a.strides() == b.strides();
 }
@@ -62,10 +75,6 @@ void sweep(const Var& y, const GradOptions& options, std::string_view who, Wante
   // rest unset until settled; so slices that tile their input (the split of a time-major sequence, stacked
   // gates) write its gradient once, instead of zero-filling it and adding to it.
   std::vector<char> owned(static_cast<size_t>(top + 1), 0);
-  struct Written {
-    int64_t axis;
-    std::vector<std::pair<int64_t, int64_t>> ranges;  // [start, stop) along axis
-  };
   std::unordered_map<size_t, Written> blocks;
   auto settle = [&](size_t s) {  // zero-fills what no block wrote
     if (owned[s] != 2) return;
@@ -99,11 +108,9 @@ void sweep(const Var& y, const GradOptions& options, std::string_view who, Wante
           split_input[s] = 0;
           continue;
         }
-        auto [it, fresh] = pieces.try_emplace(s, Written{b->axis, {}});
-        bool disjoint = it->second.axis == b->axis;
-        for (const auto& [start, stop] : it->second.ranges) disjoint = disjoint && (b->stop <= start || stop <= b->start);
-        if (!disjoint) split_input[s] = 0;
-        it->second.ranges.emplace_back(b->start, b->stop);
+        Written& seen = pieces.try_emplace(s, Written{b->axis, {}}).first->second;
+        if (!seen.admits(*b)) split_input[s] = 0;
+        seen.ranges.emplace_back(b->start, b->stop);
       }
     }
   }
@@ -122,12 +129,8 @@ void sweep(const Var& y, const GradOptions& options, std::string_view who, Wante
       owned[s] = 2;
       blocks[s] = Written{b.axis, {}};
     }
-    if (owned[s] != 2) return false;
-    auto& [axis, written] = blocks.at(s);
-    if (axis != b.axis) return false;
-    for (const auto& [start, stop] : written)
-      if (b.start < stop && start < b.stop) return false;
-    written.emplace_back(b.start, b.stop);
+    if (owned[s] != 2 || !blocks.at(s).admits(b)) return false;
+    blocks.at(s).ranges.emplace_back(b.start, b.stop);
     return true;
   };
   // Writes g as the block's gradient if the sum is new or has only disjoint blocks along the same axis.
