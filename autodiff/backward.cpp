@@ -261,18 +261,22 @@ void backward(const Var& y, const GradOptions& options) {
 
 std::vector<Var> grad(const Var& y, const std::vector<Var>& xs, const GradOptions& options) {
   Tape& tape = active_tape();
-  std::unordered_map<int64_t, size_t> index;  // node → position in xs
+  // node → its positions in xs: an input asked for twice (or handed back unchanged by an op, as a full slice
+  // or a same-shape reshape is) is one node, and each position gets its gradient.
+  std::unordered_map<int64_t, std::vector<size_t>> index;
   std::vector<Var> out(xs.size());
   if (y.defined() && y.requires_grad() && y.is_leaf()) tape.ensure_leaf(y);  // so grad(x, {x}) finds x's node
   for (size_t k = 0; k < xs.size(); ++k) {
     check<TapeError>(xs[k].defined(), "grad: input {} is undefined", k);
     const VarImpl& x = *xs[k].impl();
     const bool on_tape = x.requires_grad && x.tape_id == tape.id() && x.epoch == tape.epoch() && x.node >= 0;
-    if (on_tape) index.emplace(x.node, k);
+    if (on_tape) index[x.node].push_back(k);
   }
   sweep(
       y, options, "grad", [&](int64_t i) { return index.contains(i); },
-      [&](int64_t i, const Var& g) { out[index.at(i)] = g; });
+      [&](int64_t i, const Var& g) {
+        for (size_t k : index.at(i)) out[k] = g;
+      });
   for (size_t k = 0; k < xs.size(); ++k)
     if (!out[k].defined()) out[k] = Var(zeros(xs[k].shape(), xs[k].dtype()));
   return out;

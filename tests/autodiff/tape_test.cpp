@@ -241,3 +241,18 @@ BOOST_AUTO_TEST_CASE(gradient_of_a_leaf_with_respect_to_itself_is_the_seed) {
   BOOST_TEST(g[0].value().to_vector() == seed.value().to_vector(), boost::test_tools::per_element());
   BOOST_TEST(g[1].value().to_vector() == std::vector<double>(2, 0.0), boost::test_tools::per_element());
 }
+
+// grad returns one gradient per requested input, also when two entries are one node: the same Var twice, or
+// a Var that an op handed back unchanged (a same-shape reshape, a full slice, a zero pad), as PyTorch does.
+BOOST_AUTO_TEST_CASE(grad_answers_every_entry_of_a_repeated_input) {
+  Var x(Tensor::from({1.0, 2.0, 3.0}, {3}, DType::f64), true);
+  const Var y = sum(x * x);  // dy/dx = 2x
+  const std::vector<Var> aliases{x, x, reshape(x, x.shape()), slice(x, 0, 0, 3), pad(x, {{0, 0}})};
+  const std::vector<Var> g = grad(y, aliases, {.retain_graph = true});
+  BOOST_REQUIRE_EQUAL(g.size(), aliases.size());
+  for (const Var& gk : g)
+    BOOST_TEST(gk.value().to_vector() == (std::vector<double>{2.0, 4.0, 6.0}), boost::test_tools::per_element());
+  const std::vector<Var> recorded = grad(y, {x, x}, {.create_graph = true});
+  BOOST_TEST(recorded[1].value().to_vector() == (std::vector<double>{2.0, 4.0, 6.0}),
+             boost::test_tools::per_element());
+}
