@@ -23,13 +23,20 @@ Var gelu(const Var& x) {
   return 0.5 * x * (1.0 + autodiff::tanh(c * (x + 0.044715 * autodiff::pow(x, 3.0))));
 }
 
+// clamp's value, with the slope of the flat pieces at the corners too, as relu has at 0 and torch's hardtanh
+// family (relu6, hardsigmoid) has at both ends: torch.clamp itself passes the gradient at its bounds.
+Var hard_clip(const Var& x, double lo, double hi) {
+  const Var inside = autodiff::gt(x, autodiff::scalar_like(lo, x)) * autodiff::lt(x, autodiff::scalar_like(hi, x));
+  return autodiff::where(inside, x, autodiff::clamp(x, lo, hi).detach());
+}
+
 const std::map<std::string, ActivationFn>& registry() {
   static const std::map<std::string, ActivationFn> fns = {
       {"linear", [](const Var& x) { return x; }},
       {"relu", [](const Var& x) { return autodiff::relu(x); }},
-      {"relu6", [](const Var& x) { return autodiff::clamp(x, 0.0, 6.0); }},
+      {"relu6", [](const Var& x) { return hard_clip(x, 0.0, 6.0); }},
       {"sigmoid", [](const Var& x) { return autodiff::sigmoid(x); }},
-      {"hard_sigmoid", [](const Var& x) { return autodiff::clamp(0.2 * x + 0.5, 0.0, 1.0); }},
+      {"hard_sigmoid", [](const Var& x) { return hard_clip(0.2 * x + 0.5, 0.0, 1.0); }},
       {"tanh", [](const Var& x) { return autodiff::tanh(x); }},
       {"softmax", [](const Var& x) { return autodiff::softmax(x, -1); }},
       {"log_softmax", [](const Var& x) { return autodiff::log_softmax(x, -1); }},

@@ -86,8 +86,9 @@ Var binary_crossentropy(const Var& y_true, const Var& y_pred) {
 
 Var binary_crossentropy_from_logits(const Var& y_true, const Var& logits) {
   const Var t = align(y_true, logits, "binary_crossentropy_from_logits");
-  // Never exponentiates a positive number, so logits of ±1000 stay finite.
-  return mean(relu(logits) - logits * t + log1p(exp(-abs(logits))));
+  // softplus never exponentiates a positive number, so logits of ±1000 stay finite; as a primitive its slopes
+  // are exact at l = 0, where relu(l) + ln(1 + e^−|l|) has two kinks.
+  return mean(softplus(logits) - logits * t);
 }
 
 Var huber(const Var& y_true, const Var& y_pred, double delta) {

@@ -76,6 +76,20 @@ struct Neg {
 };
 Var operator-(const Var& x) { return apply(Neg{}, x); }
 
+namespace {
+// ∂aᵇ/∂a = b·aᵇ⁻¹, taken as 0 where b = 0 (so 0⁰ has slope 0, not 0·0⁻¹), as torch.pow does. The masked
+// entries compute a⁰ instead of aᵇ⁻¹, so no inf sits in an untaken branch for a higher order to multiply by 0.
+Var d_base(const Var& a, const Var& b) {
+  const Var zero = scalar_like(0.0, b), at_zero = eq(b, zero);
+  return where(at_zero, zero, b * pow(a, where(at_zero, scalar_like(1.0, b), b) - 1.0));
+}
+// ∂aᵇ/∂b = aᵇ·ln a, taken as 0 where a = 0 and b ≥ 0 (where aᵇ is 0 or 1 on both sides in b), as torch.pow does.
+Var d_exponent(const Var& a, const Var& b, const Var& y) {
+  const Var zero = scalar_like(0.0, a), at_zero = eq(a, zero) * ge(b, zero);
+  return where(at_zero, zero, y * log(where(at_zero, scalar_like(1.0, a), a)));
+}
+}  // namespace
+
 struct Pow {
   static constexpr std::string_view name = "pow";
   Tensor forward(const Tensor& a, const Tensor& b) {
@@ -83,7 +97,7 @@ struct Pow {
   }
   Grads backward(const Ctx& c, const Var& g) const {
     const Var &a = c.inputs[0], &b = c.inputs[1];
-    return {c.needs(0) ? g * b * pow(a, b - 1.0) : Var(), c.needs(1) ? g * c.output * log(a) : Var()};
+    return {c.needs(0) ? g * d_base(a, b) : Var(), c.needs(1) ? g * d_exponent(a, b, c.output) : Var()};
   }
 };
 Var pow(const Var& a, const Var& b) { return apply(Pow{}, a, b); }
@@ -208,6 +222,17 @@ struct Relu {
 };
 Var relu(const Var& x) { return apply(Relu{}, x); }
 
+// A primitive, not max(x, 0) + ln(1 + e^−|x|): that composite is exact in value, but at x = 0 the kinks of
+// max and |x| leave its derivatives wrong (1 and 0 for σ(0) = 0.5 and σ'(0) = 0.25).
+struct Softplus {
+  static constexpr std::string_view name = "softplus";
+  Tensor forward(const Tensor& x) {
+    return map(x, [](auto v) { return std::max(v, decltype(v)(0)) + std::log1p(std::exp(-std::abs(v))); });
+  }
+  Grads backward(const Ctx& c, const Var& g) const { return {g * sigmoid(c.inputs[0])}; }
+};
+Var softplus(const Var& x) { return apply(Softplus{}, x); }
+
 struct Where {
   static constexpr std::string_view name = "where";
   Tensor forward(const Tensor& mask, const Tensor& a, const Tensor& b) {
@@ -228,16 +253,18 @@ Var where(const Var& mask, const Var& a, const Var& b) {
 Var leaky_relu(const Var& x, double alpha) { return where(gt(x, scalar_like(0.0, x)), x, x * alpha); }
 Var elu(const Var& x, double alpha) {
   // exp of the clipped input: the untaken branch must stay finite or 0·inf poisons the gradient.
-  const Var zero = scalar_like(0.0, x);
-  return where(gt(x, zero), x, alpha * (exp(minimum(x, zero)) - 1.0));
+  const Var zero = scalar_like(0.0, x), positive = gt(x, zero);
+  return where(positive, x, alpha * (exp(where(positive, zero, x)) - 1.0));
 }
-Var softplus(const Var& x) { return maximum(x, scalar_like(0.0, x)) + log1p(exp(-abs(x))); }
 Var clamp(const Var& x, double lo, double hi) {
   check<ValueError>(lo <= hi, "clamp: lo {} exceeds hi {}", lo, hi);
-  return minimum(maximum(x, scalar_like(lo, x)), scalar_like(hi, x));
+  // Not maximum/minimum: at a bound x keeps its gradient, as torch.clamp does, and NaN stays NaN.
+  return where(lt(x, scalar_like(lo, x)), scalar_like(lo, x), where(gt(x, scalar_like(hi, x)), scalar_like(hi, x), x));
 }
-Var minimum(const Var& a, const Var& b) { return where(le(a, b), a, b); }
-Var maximum(const Var& a, const Var& b) { return where(ge(a, b), a, b); }
+// A tie splits the gradient evenly, as torch.maximum/minimum do; a + (b − a)/2 is a itself there, and NaN
+// falls through both comparisons into it, so NaN propagates from either side.
+Var minimum(const Var& a, const Var& b) { return where(lt(a, b), a, where(gt(a, b), b, a + (b - a) * 0.5)); }
+Var maximum(const Var& a, const Var& b) { return where(gt(a, b), a, where(lt(a, b), b, a + (b - a) * 0.5)); }
 Var sign(const Var& x) {
   return Var(map(x.value(), [](auto v) { return static_cast<decltype(v)>((v > 0) - (v < 0)); }));
 }

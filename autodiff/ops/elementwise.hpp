@@ -40,6 +40,8 @@ Var tanh(const Var& x);
 Var sigmoid(const Var& x);
 /// y = max(x, 0); NaN stays NaN.   VJP: g where y > 0, else 0   (one fused op, relu_backward)
 Var relu(const Var& x);
+/// y = ln(1 + eˣ), computed as max(x, 0) + ln(1 + e^−|x|) so it never overflows.   VJP: g·σ(x)
+Var softplus(const Var& x);
 /// y = mask ? a : b (mask holds 0/1, no gradient).   VJP: (—, g·mask, g·(1 − mask))
 Var where(const Var& mask, const Var& a, const Var& b);
 
@@ -48,13 +50,11 @@ Var where(const Var& mask, const Var& a, const Var& b);
 Var leaky_relu(const Var& x, double alpha = 0.01);
 /// y = x > 0 ? x : α(eˣ − 1)
 Var elu(const Var& x, double alpha = 1.0);
-/// y = ln(1 + eˣ), computed as max(x, 0) + ln(1 + e^−|x|) so it never overflows
-Var softplus(const Var& x);
-/// y = min(max(x, lo), hi)
+/// y = min(max(x, lo), hi); the gradient passes where lo ≤ x ≤ hi, bounds included (torch.clamp)
 Var clamp(const Var& x, double lo, double hi);
-/// y = a ≤ b ? a : b (the gradient goes to a on ties)
+/// y = a < b ? a : b; NaN propagates; a tie splits the gradient evenly (torch.minimum)
 Var minimum(const Var& a, const Var& b);
-/// y = a ≥ b ? a : b (the gradient goes to a on ties)
+/// y = a > b ? a : b; NaN propagates; a tie splits the gradient evenly (torch.maximum)
 Var maximum(const Var& a, const Var& b);
 /// y = sign(x) ∈ {−1, 0, 1}, a constant (no gradient)
 Var sign(const Var& x);

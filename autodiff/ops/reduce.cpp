@@ -102,9 +102,40 @@ struct Min : Extremum {
   static constexpr std::string_view name = "min";
 };
 
-// The product of the others, Π_{j≠i} x_j, without dividing by a zero. Where a
-// group holds zeros, the masks pick the terms that survive, and z = Σ x·[x = 0]
-// (value 0) carries d/dx at the zeros, so the second derivative is exact too.
+// Π_{j≠i} x_j along the last axis [..., n]: an exclusive prefix product times an exclusive suffix product, each
+// a Hillis–Steele scan of shifted slices. It is a polynomial in x written with ops, with no division and no
+// masks, so every derivative order is exact at zeros too.
+Var product_of_others_last(const Var& x) {
+  const int64_t last = x.rank() - 1, n = x.shape()[last];
+  std::vector<std::pair<int64_t, int64_t>> before(static_cast<size_t>(x.rank())), after = before;
+  const auto shifted = [&](const Var& v, int64_t d, bool forward) {  // v moved d places along last, 1s shifted in
+    before[last] = {forward ? d : 0, 0};
+    after[last] = {0, forward ? 0 : d};
+    return forward ? pad(slice(v, last, 0, n - d), before, 1.0) : pad(slice(v, last, d, n), after, 1.0);
+  };
+  Var prefix = x, suffix = x;
+  for (int64_t d = 1; d < n; d *= 2) {
+    prefix = prefix * shifted(prefix, d, true);
+    suffix = suffix * shifted(suffix, d, false);
+  }
+  return shifted(prefix, 1, true) * shifted(suffix, 1, false);
+}
+
+// The same over any axes: the reduced axes moved last and merged into one.
+Var product_of_others(const Var& x, const Axes& axes) {
+  std::vector<int64_t> order;
+  Shape kept;
+  for (int64_t i = 0; i < x.rank(); ++i)
+    if (!std::ranges::binary_search(axes, i)) order.push_back(i), kept.push_back(x.shape()[i]);
+  int64_t n = 1;
+  for (int64_t a : axes) order.push_back(a), n *= x.shape()[a];
+  std::vector<int64_t> inverse(order.size());
+  for (size_t i = 0; i < order.size(); ++i) inverse[static_cast<size_t>(order[i])] = static_cast<int64_t>(i);
+  const Var moved = permute(x, order);
+  kept.push_back(n);
+  return permute(reshape(product_of_others_last(reshape(moved, kept)), moved.shape()), inverse);
+}
+
 struct Prod {
   static constexpr std::string_view name = "prod";
   Axes axes;
@@ -112,17 +143,9 @@ struct Prod {
   Tensor forward(const Tensor& x) { return reduce(x, axes, keepdims, kernels::ReduceOp::prod); }
   Grads backward(const Ctx& c, const Var& g) const {
     const Var& x = c.inputs[0];
-    const Var zero = eq(x, scalar_like(0.0, x));
-    const Var count = sum(zero, axes, true);  // zeros per group (a constant)
-    // Without zeros (the usual case) the product of the others is y / x.
-    if (sum(count).item() == 0) return {expand_back(g * c.output, x.shape(), axes) / x};
-    const auto is = [&](double k) { return eq(count, scalar_like(k, count)); };
-    const Var safe = where(zero, scalar_like(1.0, x), x);  // the zeros replaced by constant 1s
-    const Var nonzero = prod(safe, axes, true);
-    const Var z = sum(x * zero, axes, true);
-    const Var at_zero = nonzero * (is(1) + is(2) * (z - x));
-    const Var elsewhere = nonzero / safe * (is(0) + is(1) * z);
-    return {expand_back(g, x.shape(), axes) * where(zero, at_zero, elsewhere)};
+    // Without zeros (the usual case) the product of the others is y / x, exact to every order there.
+    if (sum(eq(x, scalar_like(0.0, x))).item() == 0) return {expand_back(g * c.output, x.shape(), axes) / x};
+    return {expand_back(g, x.shape(), axes) * product_of_others(x, axes)};
   }
 };
 

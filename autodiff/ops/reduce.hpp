@@ -17,7 +17,7 @@ Var mean(const Var& x, const Axes& axes = {}, bool keepdims = false);
 Var max(const Var& x, const Axes& axes = {}, bool keepdims = false);
 /// y = min x.                       VJP: g split evenly among the minima
 Var min(const Var& x, const Axes& axes = {}, bool keepdims = false);
-/// y = Π x.                         VJP: g·Π_{j≠i} x_j (exact with zeros in x)
+/// y = Π x.                         VJP: g·Π_{j≠i} x_j (exact to every order, zeros in x included)
 Var prod(const Var& x, const Axes& axes = {}, bool keepdims = false);
 /// y = ln Σ eˣ, stable.             composite: m + ln Σ e^(x−m), m = max x held constant
 Var logsumexp(const Var& x, const Axes& axes = {}, bool keepdims = false);
