@@ -4,12 +4,10 @@
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include <filesystem>
-#include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
+#include "tests/autodiff/catalogue.hpp"
 #include "tests/autodiff/rows/row.hpp"
 
 using namespace autodiff;
@@ -49,21 +47,6 @@ GradcheckOptions options_for(const rows::Row& r) {
   return o;
 }
 
-// Public op names in a catalogue header: functions returning Var (or vectors of them).
-std::set<std::string> catalogue() {
-  std::set<std::string> names;
-  const std::regex decl(R"(^(?:Var|std::vector<Var>|Tensor)\s+(operator\S+|\w+)\()");
-  for (const auto& entry : std::filesystem::directory_iterator("autodiff/ops")) {
-    if (entry.path().extension() != ".hpp") continue;
-    std::ifstream in(entry.path());
-    std::string line;
-    std::smatch m;
-    while (std::getline(in, line))
-      if (std::regex_search(line, m, decl)) names.insert(m[1]);
-  }
-  return names;
-}
-
 }  // namespace
 
 BOOST_DATA_TEST_CASE(first_order, bdata::make(all_rows()), row) {
@@ -83,7 +66,7 @@ BOOST_AUTO_TEST_CASE(every_public_op_has_a_row) {
     std::istringstream names(r.ops);
     for (std::string n; names >> n;) covered.insert(n);
   }
-  const std::set<std::string> ops = catalogue();
+  const std::set<std::string> ops = testing::op_catalogue();
   BOOST_TEST(ops.size() > 30u);
   for (const std::string& op : ops) BOOST_TEST(covered.contains(op), "no gradient-check row covers " << op);
 }
