@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "autodiff/ops/elementwise.hpp"
-#include "autodiff/ops/shape.hpp"
 
 namespace autodiff {
 namespace {
@@ -76,10 +75,10 @@ void GradSums::settle(size_t s) {
   const Tensor zero = Tensor::scalar(0.0, acc.dtype());
   int64_t at = 0;
   for (const auto& [start, stop] : written) {
-    if (at < start) detail::copy_into(acc.slice(axis, at, start), zero);
+    if (at < start) acc.slice(axis, at, start).copy_(zero);
     at = stop;
   }
-  if (at < acc.size(axis)) detail::copy_into(acc.slice(axis, at, acc.size(axis)), zero);
+  if (at < acc.size(axis)) acc.slice(axis, at, acc.size(axis)).copy_(zero);
   blocks_.erase(s);
   state_[s] = Sum::owned;
 }
@@ -114,7 +113,7 @@ bool GradSums::claim(size_t s, const Var& in, const Block& b) {
 
 bool GradSums::write_block(size_t s, const Var& in, const Block& b, const Tensor& g) {
   if (!claim(s, in, b)) return false;
-  detail::copy_into(grads_[s].value().slice(b.axis, b.start, b.stop), g);
+  grads_[s].value().slice(b.axis, b.start, b.stop).copy_(g);
   return true;
 }
 
@@ -159,7 +158,7 @@ bool GradSums::absorb(const Node& node, int64_t i, const Var& g) {
   const Var& in = node.inputs[0];
   if (!in.requires_grad()) return true;
   if (const auto r = reserved_.find(static_cast<size_t>(i)); r != reserved_.end()) {
-    if (!same_view(g.value(), r->second)) detail::copy_into(r->second, g.value());  // else already there
+    if (!same_view(g.value(), r->second)) r->second.copy_(g.value());  // else already there
     return true;
   }
   const size_t s = node_of(in);

@@ -160,11 +160,15 @@ Tensor Tensor::to(DType dtype) const {
 
 void Tensor::copy_(const Tensor& src) const {
   check_same_dtype("copy_", *this, src);
-  check<ShapeError>(is_contiguous(), "copy_: destination must be contiguous; got strides {}", strides_);
-  dispatch(dtype_, [&]<class T>(T) {
-    const Tensor* in[1] = {&src};
-    kernels::map1(make_layout<2>(shape_, in, "copy_"), data<T>(), src.data<T>(), [](T v) { return v; });
-  });
+  const Shape from = broadcast_strides(src, shape_, "copy_");
+  kernels::Layout<2> l;
+  l.rank = static_cast<int>(rank());
+  for (int i = 0; i < l.rank; ++i) {
+    l.shape[i] = shape_[i];
+    l.strides[0][i] = strides_[i];
+    l.strides[1][i] = from[i];
+  }
+  dispatch(dtype_, [&]<class T>(T) { kernels::copy(l, data<T>(), src.data<T>()); });
 }
 
 void Tensor::add_(const Tensor& src) const {
@@ -188,7 +192,7 @@ void Tensor::add_(const Tensor& src) const {
 }
 
 void Tensor::fill_(double v) const {
-  if (!is_contiguous()) return copy_(Tensor::scalar(v, dtype_));  // throws: destination must be contiguous
+  if (!is_contiguous()) return copy_(Tensor::scalar(v, dtype_));
   // Zeros are all-zero bytes in f32 and f64 (but -0.0 is not).
   const bool zero_bytes = v == 0.0 && !std::signbit(v);
   dispatch(dtype_, [&]<class T>(T) {

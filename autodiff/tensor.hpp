@@ -81,7 +81,8 @@ class Tensor {
   Tensor clone() const;
   /// Converted to another dtype (a copy; this tensor if already that dtype).
   Tensor to(DType dtype) const;
-  /// Copies src (broadcast to this shape, same dtype) into this tensor's elements in place.
+  /// Copies src (broadcast to this shape, same dtype) into this tensor's elements in place. This tensor
+  /// may be a view, such as a block or a stepped slice of a larger one.
   void copy_(const Tensor& src) const;
   /// Adds src (broadcast to this shape, same dtype) into this tensor's elements in place. This tensor
   /// may be a view, such as a block of a larger one.

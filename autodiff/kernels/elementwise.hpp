@@ -170,4 +170,34 @@ void map3(Layout<4> l, T* out, const T* a, const T* b, const T* c, F f) {
   });
 }
 
+/// out[i] = a[i] over a Layout<2> whose destination may be strided (a block of a larger tensor) and whose source
+/// may broadcast. One run (a block of whole rows coalesces to one) is split across threads, or a 256 KB block
+/// would copy on one thread.
+template <class T>
+void copy(Layout<2> l, T* out, const T* a) {
+  if (l.numel() == 0) return;
+  l.coalesce();
+  // n elements at strides so and sa: a row of a block is one vectorized copy, a broadcast one a fill.
+  const auto run = [](T* o, const T* i, int64_t n, int64_t so, int64_t sa) {
+    if (so == 1 && sa == 1)
+      std::copy_n(i, n, o);
+    else if (so == 1 && sa == 0)
+      std::fill_n(o, n, *i);
+    else
+      for (int64_t k = 0; k < n; ++k) o[k * so] = i[k * sa];
+  };
+  if (l.rank <= 1) {
+    const int64_t n = l.rank == 0 ? 1 : l.shape[0], so = l.rank == 0 ? 1 : l.strides[0][0];
+    const int64_t sa = l.rank == 0 ? 0 : l.strides[1][0];
+    parallel_for(n, kElementwiseGrain, [&](int64_t b, int64_t e) { run(out + b * so, a + b * sa, e - b, so, sa); });
+    return;
+  }
+  const int64_t inner = l.shape[l.rank - 1];
+  parallel_for(l.numel() / inner, std::max<int64_t>(1, kElementwiseGrain / inner), [&](int64_t r0, int64_t r1) {
+    for_rows(l, r0, r1, [&](const std::array<int64_t, 2>& o, int64_t n, const std::array<int64_t, 2>& s) {
+      run(out + o[0], a + o[1], n, s[0], s[1]);
+    });
+  });
+}
+
 }  // namespace autodiff::kernels

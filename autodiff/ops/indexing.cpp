@@ -5,7 +5,7 @@
 #include <cmath>
 #include <memory>
 
-#include "autodiff/kernels/elementwise.hpp"
+#include "autodiff/kernels/indexing.hpp"
 #include "autodiff/op.hpp"
 #include "autodiff/ops/reduce.hpp"
 #include "autodiff/ops/shape.hpp"
@@ -15,28 +15,12 @@ namespace {
 
 using Indices = std::shared_ptr<const std::vector<int64_t>>;
 
-// A contiguous tensor seen as [outer, n, inner] around `axis`.
-struct Blocks {
-  int64_t outer = 1, n = 1, inner = 1;
-  Blocks(const Shape& s, int64_t axis) : n(s[axis]) {
-    for (int64_t i = 0; i < axis; ++i) outer *= s[i];
-    for (int64_t i = axis + 1; i < s.rank(); ++i) inner *= s[i];
-  }
-};
-
-// Runs body(o, i0, i1) over the (outer, inner) plane in parallel chunks. Each output
-// element is owned by one chunk, and a body that walks k in order inside sums
-// repeated indices in the same order for any thread count.
-template <class Body>
-void for_planes(int64_t outer, int64_t inner, int64_t work_per_element, Body body) {
-  const int64_t grain = std::max<int64_t>(1, kernels::kElementwiseGrain / std::max<int64_t>(work_per_element, 1));
-  kernels::parallel_for(outer * inner, grain, [&](int64_t b, int64_t e) {
-    while (b < e) {
-      const int64_t o = b / inner, i0 = b % inner, i1 = std::min(inner, i0 + (e - b));
-      body(o, i0, i1);
-      b += i1 - i0;
-    }
-  });
+// A contiguous tensor of `s` seen as [outer, n, inner] around `axis`.
+kernels::Planes planes_of(const Shape& s, int64_t axis) {
+  kernels::Planes p{1, s[axis], 1};
+  for (int64_t i = 0; i < axis; ++i) p.outer *= s[i];
+  for (int64_t i = axis + 1; i < s.rank(); ++i) p.inner *= s[i];
+  return p;
 }
 
 // A strided view of x; start and stop are already clamped to [0, n].
@@ -53,28 +37,12 @@ struct Slice {
   }
 };
 
-// A block [start, stop) of `shape` along axis holding g, zeros elsewhere, written in one pass:
-// each [n·inner] row of the [outer, n, inner] view is zeros, g's row, zeros. Chunks split the
-// flat output, so one long row (a time step of a time-major sequence) is parallel too.
+// A block [start, stop) of `shape` along axis holding g, zeros elsewhere, written in one pass.
 Tensor place_block(const Tensor& g, const Shape& shape, int64_t axis, int64_t start, int64_t stop) {
   Tensor out = Tensor::empty(shape, g.dtype());
   const Tensor gc = g.contiguous();
-  const Blocks b(shape, axis);
-  const int64_t row = b.n * b.inner, lo = start * b.inner, hi = stop * b.inner;
   dispatch(g.dtype(), [&]<class T>(T) {
-    const T* src = gc.data<T>();
-    T* dst = out.data<T>();
-    kernels::parallel_for(b.outer * row, kernels::kElementwiseGrain, [&](int64_t p0, int64_t p1) {
-      while (p0 < p1) {
-        const int64_t o = p0 / row, i0 = p0 % row, i1 = std::min(row, i0 + (p1 - p0));
-        T* to = dst + o * row;
-        const int64_t c0 = std::max(i0, lo), c1 = std::min(i1, hi);  // the part of [i0, i1) that is g's
-        if (i0 < lo) std::fill(to + i0, to + std::min(i1, lo), T(0));
-        if (c0 < c1) std::copy_n(src + o * (hi - lo) + (c0 - lo), c1 - c0, to + c0);
-        if (i1 > hi) std::fill(to + std::max(i0, hi), to + i1, T(0));
-        p0 += i1 - i0;
-      }
-    });
+    kernels::place_block(planes_of(shape, axis), start, stop, gc.data<T>(), out.data<T>());
   });
   return out;
 }
@@ -87,7 +55,7 @@ struct SliceScatter {
   Tensor forward(const Tensor& g) {
     if (at.step == 1) return place_block(g, shape, at.axis, at.start, at.stop);
     Tensor out = zeros(shape, g.dtype());
-    detail::copy_into(out.slice(at.axis, at.start, at.stop, at.step), g);
+    out.slice(at.axis, at.start, at.stop, at.step).copy_(g);
     return out;
   }
   Grads backward(const Ctx&, const Var& g) const { return {apply(at, g)}; }
@@ -100,18 +68,8 @@ Tensor select_rows(const Tensor& x, int64_t axis, const std::vector<int64_t>& id
   shape[axis] = static_cast<int64_t>(idx.size());
   Tensor out = Tensor::empty(shape, x.dtype());
   const Tensor xc = x.contiguous();
-  const Blocks b(x.shape(), axis);
-  const auto k_count = static_cast<int64_t>(idx.size());
   dispatch(x.dtype(), [&]<class T>(T) {
-    const T* src = xc.data<T>();
-    T* dst = out.data<T>();
-    const int64_t grain = std::max<int64_t>(1, kernels::kElementwiseGrain / std::max<int64_t>(b.inner, 1));
-    kernels::parallel_for(b.outer * k_count, grain, [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
-        const int64_t o = r / k_count, k = r % k_count;
-        std::copy_n(src + (o * b.n + idx[static_cast<size_t>(k)]) * b.inner, b.inner, dst + r * b.inner);
-      }
-    });
+    kernels::select_rows(planes_of(x.shape(), axis), idx, xc.data<T>(), out.data<T>());
   });
   return out;
 }
@@ -120,18 +78,8 @@ Tensor select_rows(const Tensor& x, int64_t axis, const std::vector<int64_t>& id
 Tensor add_rows(const Tensor& g, const Shape& shape, int64_t axis, const std::vector<int64_t>& idx) {
   Tensor out = zeros(shape, g.dtype());
   const Tensor gc = g.contiguous();
-  const Blocks b(shape, axis);
-  const auto k_count = static_cast<int64_t>(idx.size());
   dispatch(g.dtype(), [&]<class T>(T) {
-    const T* src = gc.data<T>();
-    T* dst = out.data<T>();
-    for_planes(b.outer, b.inner, k_count, [&](int64_t o, int64_t i0, int64_t i1) {
-      for (int64_t k = 0; k < k_count; ++k) {
-        const T* from = src + (o * k_count + k) * b.inner;
-        T* to = dst + (o * b.n + idx[static_cast<size_t>(k)]) * b.inner;
-        for (int64_t i = i0; i < i1; ++i) to[i] += from[i];
-      }
-    });
+    kernels::add_rows(planes_of(shape, axis), idx, gc.data<T>(), out.data<T>());
   });
   return out;
 }
@@ -164,15 +112,9 @@ Tensor gather_rows(const Tensor& x, int64_t axis, const Shape& index_shape, cons
     if (d != axis) xv = xv.slice(d, 0, index_shape[d]);
   xv = xv.contiguous();
   Tensor out = Tensor::empty(index_shape, x.dtype());
-  const Blocks bx(xv.shape(), axis), bi(index_shape, axis);
   dispatch(x.dtype(), [&]<class T>(T) {
-    const T* src = xv.data<T>();
-    T* dst = out.data<T>();
-    for_planes(bi.outer, bi.inner, bi.n, [&](int64_t o, int64_t i0, int64_t i1) {
-      for (int64_t k = 0; k < bi.n; ++k)
-        for (int64_t i = i0, p = (o * bi.n + k) * bi.inner + i0; i < i1; ++i, ++p)
-          dst[p] = src[(o * bx.n + idx[static_cast<size_t>(p)]) * bx.inner + i];
-    });
+    kernels::gather_rows(planes_of(xv.shape(), axis), planes_of(index_shape, axis), idx, xv.data<T>(),
+                         out.data<T>());
   });
   return out;
 }
@@ -184,21 +126,14 @@ Tensor scatter_rows(const Tensor& g, const Shape& x_shape, int64_t axis, const s
     if (d != axis) sub[d] = g.shape()[d];
   Tensor out = zeros(sub, g.dtype());
   const Tensor gc = g.contiguous();
-  const Blocks bx(sub, axis), bi(g.shape(), axis);
   dispatch(g.dtype(), [&]<class T>(T) {
-    const T* src = gc.data<T>();
-    T* dst = out.data<T>();
-    for_planes(bi.outer, bi.inner, bi.n, [&](int64_t o, int64_t i0, int64_t i1) {
-      for (int64_t k = 0; k < bi.n; ++k)
-        for (int64_t i = i0, p = (o * bi.n + k) * bi.inner + i0; i < i1; ++i, ++p)
-          dst[(o * bx.n + idx[static_cast<size_t>(p)]) * bx.inner + i] += src[p];
-    });
+    kernels::scatter_rows(planes_of(sub, axis), planes_of(g.shape(), axis), idx, gc.data<T>(), out.data<T>());
   });
   if (sub == x_shape) return out;
   Tensor whole = zeros(x_shape, g.dtype());
   Tensor view = whole;
   for (int64_t d = 0; d < sub.rank(); ++d) view = view.slice(d, 0, sub[d]);
-  detail::copy_into(view, out);
+  view.copy_(out);
   return whole;
 }
 

@@ -49,7 +49,7 @@ struct Concat {
     Tensor out = Tensor::empty(shape, xs[0].dtype());
     int64_t at = 0;
     for (const Tensor& x : xs) {
-      detail::copy_into(out.slice(axis, at, at + x.size(axis)), x);
+      out.slice(axis, at, at + x.size(axis)).copy_(x);
       at += x.size(axis);
     }
     return out;
@@ -91,7 +91,7 @@ struct Pad {
     Shape shape = x.shape();
     for (size_t i = 0; i < pads.size(); ++i) shape[static_cast<int64_t>(i)] += pads[i].first + pads[i].second;
     Tensor out = full(shape, value, x.dtype());
-    detail::copy_into(interior(out, pads, x.shape()), x);
+    interior(out, pads, x.shape()).copy_(x);
     return out;
   }
   Grads backward(const Ctx& c, const Var& g) const { return {interior(g, pads, c.inputs[0].shape())}; }
@@ -99,48 +99,6 @@ struct Pad {
 
 }  // namespace
 
-namespace detail {
-void copy_into(const Tensor& dst, const Tensor& src) {
-  check_same_dtype("copy_into", dst, src);
-  if (dst.numel() == 0) return;
-  const Shape from = broadcast_strides(src, dst.shape(), "copy_into");
-  kernels::Layout<2> l;
-  l.rank = static_cast<int>(dst.rank());
-  for (int i = 0; i < l.rank; ++i) {
-    l.shape[i] = dst.shape()[i];
-    l.strides[0][i] = dst.strides()[i];
-    l.strides[1][i] = from[i];
-  }
-  l.coalesce();
-  const int64_t inner = l.rank == 0 ? 1 : l.shape[l.rank - 1];
-  dispatch(dst.dtype(), [&]<class T>(T) {
-    T* out = dst.data<T>();
-    const T* in = src.data<T>();
-    // n elements, strides so and si: a row of a block is one vectorized copy, a broadcast one a fill.
-    const auto copy_run = [](T* o, const T* i, int64_t n, int64_t so, int64_t si) {
-      if (so == 1 && si == 1)
-        std::copy_n(i, n, o);
-      else if (so == 1 && si == 0)
-        std::fill_n(o, n, *i);
-      else
-        for (int64_t k = 0; k < n; ++k) o[k * so] = i[k * si];
-    };
-    if (l.rank <= 1) {  // one run (a block of whole rows): split it, or a 256 KB block copies on one thread
-      const int64_t so = l.rank == 0 ? 1 : l.strides[0][0], si = l.rank == 0 ? 0 : l.strides[1][0];
-      kernels::parallel_for(inner, kernels::kElementwiseGrain,
-                            [&](int64_t b, int64_t e) { copy_run(out + b * so, in + b * si, e - b, so, si); });
-      return;
-    }
-    using Offsets = std::array<int64_t, 2>;
-    kernels::parallel_for(l.numel() / inner, std::max<int64_t>(1, kernels::kElementwiseGrain / inner),
-                          [&](int64_t r0, int64_t r1) {
-                            kernels::for_rows(l, r0, r1, [&](const Offsets& o, int64_t n, const Offsets& st) {
-                              copy_run(out + o[0], in + o[1], n, st[0], st[1]);
-                            });
-                          });
-  });
-}
-}  // namespace detail
 
 Var reshape(const Var& x, const Shape& shape) {
   if (x.shape() == shape) return x;

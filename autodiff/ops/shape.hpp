@@ -38,10 +38,4 @@ std::vector<Var> split(const Var& x, const std::vector<int64_t>& sizes, int64_t 
 /// VJP: the interior slice of g
 Var pad(const Var& x, const std::vector<std::pair<int64_t, int64_t>>& pads, double value = 0.0);
 
-namespace detail {
-/// Writes src (broadcast to dst's shape, same dtype) into dst's elements; dst may be a strided
-/// view, e.g. a slice of a fresh tensor (Tensor::copy_ needs a contiguous destination).
-void copy_into(const Tensor& dst, const Tensor& src);
-}  // namespace detail
-
 }  // namespace autodiff

@@ -90,3 +90,24 @@ BOOST_AUTO_TEST_CASE(conversion_between_dtypes) {
   BOOST_TEST(t.dtype() == DType::f64);
   BOOST_TEST(t.to_vector() == (Values{1.5, -2.25}), boost::test_tools::per_element());
 }
+
+// copy_ writes into a view in place: a stepped slice, a column block, a transposed view, from a source that may
+// broadcast; a long single run is split across threads (chunk offsets must be right in each).
+BOOST_AUTO_TEST_CASE(copy_writes_into_strided_views_and_broadcasts_its_source) {
+  const Tensor t = zeros({3, 4}, DType::f64);
+  t.slice(1, 0, 4, 2).copy_(Tensor::from({1, 2, 3, 4, 5, 6}, {3, 2}, DType::f64));  // columns 0 and 2
+  t.slice(1, 3, 4).copy_(Tensor::scalar(9, DType::f64));                            // a column, broadcast
+  BOOST_TEST(t.to_vector() == (Values{1, 0, 2, 9, 3, 0, 4, 9, 5, 0, 6, 9}), boost::test_tools::per_element());
+  const Tensor m = zeros({2, 3}, DType::f64);
+  m.permute({1, 0}).copy_(Tensor::from({1, 2, 3, 4, 5, 6}, {3, 2}, DType::f64));
+  BOOST_TEST(m.to_vector() == (Values{1, 3, 5, 2, 4, 6}), boost::test_tools::per_element());
+  const int64_t n = 50000;
+  const Tensor big = zeros({2, n}, DType::f32), row = Tensor::empty({n}, DType::f32);
+  for (int64_t i = 0; i < n; ++i) row.data<float>()[i] = static_cast<float>(i);
+  big.slice(0, 1, 2).copy_(row.reshape({1, n}));
+  const std::vector<double> v = big.to_vector();
+  for (int64_t i = 0; i < n; ++i) {
+    BOOST_TEST_REQUIRE(v[static_cast<size_t>(i)] == 0.0);
+    BOOST_TEST_REQUIRE(v[static_cast<size_t>(n + i)] == static_cast<double>(i));
+  }
+}
