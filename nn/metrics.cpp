@@ -108,11 +108,23 @@ const std::map<std::string, MetricFn>& builtins() {
   return m;
 }
 
+// k from "top_<k>_accuracy", the name metrics::top_k_accuracy(k) gives its metric; 0 for any other name.
+int64_t top_k_of(const std::string& name) {
+  constexpr std::string_view prefix = "top_", suffix = "_accuracy";
+  if (name.size() <= prefix.size() + suffix.size() || !name.starts_with(prefix) || !name.ends_with(suffix)) return 0;
+  const std::string digits = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+  if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) return 0;
+  return std::stoll(digits);
+}
+
 MetricFn lookup(const std::string& name) {
   const auto it = builtins().find(name);
   if (it != builtins().end()) return it->second;
-  throw ValueError(
-      fmt::format("Metric: unknown metric \"{}\"; known metrics: {}", name, fmt::join(known_metrics(), ", ")));
+  // Every k has a name, so a saved top_k_accuracy(3) loads by its name (no table could list them all).
+  if (const int64_t k = top_k_of(name); k >= 1)
+    return [k](const Tensor& t, const Tensor& p) { return metrics::top_k_accuracy(t, p, k); };
+  throw ValueError(fmt::format("Metric: unknown metric \"{}\"; known metrics: {}, and top_<k>_accuracy for any k >= 1",
+                               name, fmt::join(known_metrics(), ", ")));
 }
 
 }  // namespace
