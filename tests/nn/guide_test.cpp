@@ -1,0 +1,48 @@
+// The snippets of docs/nn.md marked "// guide: <name>", each run as a test case with checks of what the doc
+// says it does. The last case keeps the doc and this file in step.
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "nn/layers.hpp"
+#include "nn/optimizers.hpp"
+
+using namespace nn;
+
+BOOST_AUTO_TEST_CASE(float64) {
+  // guide: float64
+  autodiff::manual_seed(0);
+  Sequential model{Dense(16, {.activation = "tanh"}), Dense(1)};  // no input_shape: nothing built yet
+  model.build(Shape{4}, autodiff::DType::f64);                     // every weight in float64
+  model.compile("mse", Adam(1e-2));
+  Tensor x = autodiff::randn({64, 4}, autodiff::DType::f64);
+  Tensor y = autodiff::sum(Var(x), {1}, /*keepdims=*/true).value();
+  History history = model.fit(x, y, {.epochs = 20, .verbose = 0});
+  Tensor predictions = model.predict(x);                           // float64 too
+  // end
+  for (const auto& [name, p] : model.named_parameters()) BOOST_TEST((p.dtype() == autodiff::DType::f64), name);
+  BOOST_TEST((predictions.dtype() == autodiff::DType::f64));
+  BOOST_TEST(history["loss"].back() < 0.5 * history["loss"].front());
+  BOOST_CHECK_THROW(model.predict(x.to(autodiff::DType::f32)), autodiff::ValueError);
+}
+
+BOOST_AUTO_TEST_CASE(every_guide_snippet_is_tested_verbatim) {
+  const auto read = [](const char* path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  };
+  const std::string doc = read("docs/nn.md"), self = read("tests/nn/guide_test.cpp");
+  const std::regex snippet(R"(```cpp\n// guide: ([^\n]+)\n([\s\S]*?)```)");
+  int count = 0;
+  for (std::sregex_iterator it(doc.begin(), doc.end(), snippet), end; it != end; ++it, ++count) {
+    // Each doc line appears, indented by two spaces, in this file.
+    std::istringstream lines((*it)[2].str());
+    for (std::string line; std::getline(lines, line);)
+      BOOST_TEST(self.find("  " + line) != std::string::npos, "guide '" << (*it)[1] << "' line not tested: " << line);
+  }
+  BOOST_TEST(count == 1);
+}
