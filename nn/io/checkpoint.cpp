@@ -157,6 +157,7 @@ int load_checkpoint(const std::filesystem::path& path, Model& model) {
     const json meta = json::parse(it->second);
     const json& optimizer = meta.at("optimizer");
     if (!optimizer.is_null()) check_optimizer_matches(model, optimizer, source);
+    check_finite(slots, "load_checkpoint", source);
     build_for_loading(model);
     assign_state(model, weights, {.strict = true}, "load_checkpoint", source);
     if (!optimizer.is_null()) restore_optimizer(model, optimizer, slots, source);
