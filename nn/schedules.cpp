@@ -64,11 +64,6 @@ double CosineDecay::lr(int64_t step) const {
   return initial_ * ((1.0 - alpha_) * cosine + alpha_);
 }
 
-std::string LearningRateSchedule::config() const {
-  throw ValueError(fmt::format("{}: cannot save the schedule: it has no config(); known: {}", type(),
-                               fmt::join(known_schedules(), ", ")));
-}
-
 std::string StepDecay::config() const {
   return json{{"initial_learning_rate", initial_}, {"step_size", step_size_}, {"factor", factor_}}.dump();
 }

@@ -20,8 +20,8 @@ class LearningRateSchedule {
   /// The Keras class name, e.g. "ExponentialDecay".
   virtual std::string type() const = 0;
   /// The constructor arguments as a JSON object by Keras name (get_config), which schedule_from_config reads back;
-  /// a ValueError by default, so a model following a schedule of the user's own cannot be saved half.
-  virtual std::string config() const;
+  /// "null" by default: save_model refuses such a schedule, and a checkpoint records only its type.
+  virtual std::string config() const { return "null"; }
 };
 
 /// A new schedule of `type` from its config() JSON; an unknown type, field or bad value is a ValueError naming it.

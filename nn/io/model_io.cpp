@@ -210,6 +210,12 @@ std::shared_ptr<Sequential> parse_model_json(const std::string& text, const std:
 }
 
 void save_model(const std::filesystem::path& path, const Model& model) {
+  // Refused here rather than at load: a file that cannot be read back is worse than no file.
+  const auto& schedule = model.compiled() ? model.optimizer().schedule() : nullptr;
+  check<ValueError>(!schedule || schedule->config() != "null",
+                    "save_model: the learning-rate schedule {} has no config(), so load_model could not rebuild it; "
+                    "got config() {}",
+                    schedule ? schedule->type() : "", schedule ? schedule->config() : "");
   io::save_safetensors(path, state_tensors(model), {{kModelMetadataKey, model_json(model)}});
 }
 

@@ -57,8 +57,8 @@ nn::OptimizerConfig off_default(nn::OptimizerConfig c) {
 }
 
 std::vector<std::shared_ptr<const nn::LearningRateSchedule>> schedules() {
-  return {std::make_shared<nn::StepDecay>(0.5, 7, 0.25), std::make_shared<nn::PiecewiseConstant>(
-                                                              std::vector<int64_t>{3, 9}, std::vector<double>{1, .5, .1}),
+  return {std::make_shared<nn::StepDecay>(0.5, 7, 0.25),
+          std::make_shared<nn::PiecewiseConstant>(std::vector<int64_t>{3, 9}, std::vector<double>{1, .5, .1}),
           std::make_shared<nn::ExponentialDecay>(0.3, 5, 0.8, true), std::make_shared<nn::CosineDecay>(0.2, 11, 0.1)};
 }
 
@@ -133,4 +133,20 @@ BOOST_AUTO_TEST_CASE(every_schedule_class_is_known_and_tested) {
   const std::vector<std::string> known = nn::known_schedules();
   BOOST_TEST(tested == std::set<std::string>(known.begin(), known.end()), boost::test_tools::per_element());
   BOOST_TEST(declared("nn/schedules.hpp", R"(\nclass (\w+) : public LearningRateSchedule)").size() == tested.size());
+}
+
+BOOST_AUTO_TEST_CASE(a_schedule_of_the_users_own_without_config_is_refused_by_save_not_load) {
+  struct Halving : nn::LearningRateSchedule {
+    double lr(int64_t step) const override { return 1.0 / double(1 + step); }
+    std::string type() const override { return "Halving"; }
+  };
+  auto m = model();
+  auto opt = std::make_shared<nn::SGD>(0.1);
+  opt->set_schedule(Halving{});
+  m->compile("mse", opt);
+  const auto path = std::filesystem::temp_directory_path() / "wengert_compile_halving.safetensors";
+  BOOST_CHECK_EXCEPTION(m->save(path), autodiff::ValueError, [](const autodiff::ValueError& e) {
+    return std::string(e.what()).find("save_model: the learning-rate schedule Halving has no config()") == 0;
+  });
+  BOOST_TEST(!std::filesystem::exists(path));
 }
