@@ -2,25 +2,17 @@
 
 namespace nn {
 
-using autodiff::check;
-
 namespace {
-// Throws the error in flight again, of the same type, with `prefix` before its message.
+// Throws the error in flight again as the first of Es it is (most derived first), with `prefix` before its message.
+template <class E, class... Es>
 [[noreturn]] void rethrow_with(const std::string& prefix) {
   try {
     throw;
-  } catch (const autodiff::ShapeError& e) {
-    throw autodiff::ShapeError(prefix + e.what());
-  } catch (const autodiff::ValueError& e) {
-    throw autodiff::ValueError(prefix + e.what());
-  } catch (const autodiff::IndexError& e) {
-    throw autodiff::IndexError(prefix + e.what());
-  } catch (const autodiff::TapeError& e) {
-    throw autodiff::TapeError(prefix + e.what());
-  } catch (const autodiff::IoError& e) {
-    throw autodiff::IoError(prefix + e.what());
-  } catch (const autodiff::Error& e) {
-    throw autodiff::Error(prefix + e.what());
+  } catch (const E& e) {
+    throw E(prefix + e.what());
+  } catch (...) {
+    if constexpr (sizeof...(Es) > 0) rethrow_with<Es...>(prefix);
+    throw;
   }
 }
 }  // namespace
@@ -35,7 +27,8 @@ Var Layer::call(const Var& x) {
   try {
     return forward(x);
   } catch (const autodiff::Error&) {
-    rethrow_with(label() + ": ");
+    using namespace autodiff;
+    rethrow_with<ShapeError, ValueError, IndexError, TapeError, IoError, Error>(label() + ": ");
   }
 }
 

@@ -2,12 +2,9 @@
 // says it does. The last case keeps the doc and this file in step.
 #include <boost/test/unit_test.hpp>
 
-#include <fstream>
-#include <regex>
-#include <sstream>
-
 #include "nn/layers.hpp"
 #include "nn/optimizers.hpp"
+#include "tests/guide.hpp"
 
 using namespace nn;
 
@@ -29,20 +26,5 @@ BOOST_AUTO_TEST_CASE(float64) {
 }
 
 BOOST_AUTO_TEST_CASE(every_guide_snippet_is_tested_verbatim) {
-  const auto read = [](const char* path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  };
-  const std::string doc = read("docs/nn.md"), self = read("tests/nn/guide_test.cpp");
-  const std::regex snippet(R"(```cpp\n// guide: ([^\n]+)\n([\s\S]*?)```)");
-  int count = 0;
-  for (std::sregex_iterator it(doc.begin(), doc.end(), snippet), end; it != end; ++it, ++count) {
-    // Each doc line appears, indented by two spaces, in this file.
-    std::istringstream lines((*it)[2].str());
-    for (std::string line; std::getline(lines, line);)
-      BOOST_TEST(self.find("  " + line) != std::string::npos, "guide '" << (*it)[1] << "' line not tested: " << line);
-  }
-  BOOST_TEST(count == 1);
+  BOOST_TEST(testing::check_guide_snippets("docs/nn.md", "tests/nn/guide_test.cpp") == 1);
 }
