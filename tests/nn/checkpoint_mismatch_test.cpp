@@ -118,3 +118,18 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_without_the_record_still_loads) {
   BOOST_TEST(nn::load_checkpoint(kPath, *build({.activation = "sigmoid"})) == 1);
   std::filesystem::remove(kPath);
 }
+
+BOOST_AUTO_TEST_CASE(a_model_that_is_not_a_sequential_has_its_compile_state_compared) {
+  const auto wrapped = [](const std::string& loss) {
+    autodiff::manual_seed(4);
+    auto m = std::make_shared<nn::Model>(std::make_shared<nn::Dense>(2));
+    m->build(Shape{3});
+    m->compile(loss, nn::SGD(0.1));
+    return m;
+  };
+  nn::save_checkpoint(kPath, *wrapped("mse"), 1);
+  BOOST_CHECK_EXCEPTION(nn::load_checkpoint(kPath, *wrapped("huber")), autodiff::ValueError,
+                        testing::message_has({R"(the checkpoint's loss is "mse", the model's "huber")"}));
+  BOOST_TEST(nn::load_checkpoint(kPath, *wrapped("mse")) == 1);
+  std::filesystem::remove(kPath);
+}
