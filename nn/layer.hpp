@@ -27,6 +27,11 @@ class Layer : public Module {
   /// The layer's own random generator (Dropout's), which checkpoints save; null when it has none.
   virtual autodiff::Generator* random_generator() { return nullptr; }
 
+  /// forward(x), with every error it raises named after this layer ("dense_1: ..."), and an input of another
+  /// dtype than the weights rejected before any op sees it. Sequential calls its layers through this.
+  Var call(const Var& x);
+  Var operator()(const Var& x) { return call(x); }
+
   bool built() const { return built_; }
   /// Builds if not built yet: checks output_shape(input_shape) first, then build(), then names the parameters.
   void ensure_built(const Shape& input_shape, autodiff::Generator& gen);
@@ -46,8 +51,13 @@ class Layer : public Module {
   autodiff::DType dtype_ = autodiff::DType::f32;
 
  private:
+  // The name errors give: name(), or type() before the layer has one.
+  std::string label() const;
+
   std::string name_;
   bool built_ = false;
+  // The dtype of the parameters and buffers build() made; none for a layer without any (Flatten, Dropout).
+  std::optional<autodiff::DType> weights_dtype_;
 };
 
 }  // namespace nn

@@ -2,6 +2,9 @@
 // Metrics: averaged over the samples of an epoch. Each returns the sum over the
 // batch (not the mean), so batches of different sizes average correctly: the
 // caller divides the epoch's total by its sample count. Computed on values, no tape.
+// Keras' axes: the last axis holds the classes (or values); every axis between
+// the first and the last is a position axis, and a sample's score is the mean over
+// its positions, so [n, T, k] scores each of the T steps as [n, k] scores a sample.
 #include <functional>
 #include <string>
 #include <vector>
@@ -35,19 +38,20 @@ class Metric {
 std::vector<std::string> known_metrics();
 
 namespace metrics {
-/// Picks like Keras' "accuracy": binary for a [n,1] or [n] prediction, categorical for one-hot y_true, else sparse.
+/// Picks like Keras' "accuracy": binary for a last axis of 1 ([n], [n,…,1]), categorical when y_true has y_pred's
+/// shape (one-hot), else sparse.
 double accuracy(const Tensor& y_true, const Tensor& y_pred);
-/// argmax(y_true) == argmax(y_pred) per row: [n,k] and [n,k].
+/// argmax(y_true) == argmax(y_pred) along the last axis: [n,…,k] and [n,…,k].
 double categorical_accuracy(const Tensor& y_true, const Tensor& y_pred);
-/// y_true == argmax(y_pred) per row: labels [n] or [n,1] against [n,k].
+/// y_true == argmax(y_pred) along the last axis: labels [n,…] or [n,…,1] against [n,…,k].
 double sparse_categorical_accuracy(const Tensor& y_true, const Tensor& y_pred);
-/// Per sample, the fraction of elements with (y_pred > threshold) == y_true.
+/// Per sample, the fraction of its elements with (y_pred > threshold) == y_true.
 double binary_accuracy(const Tensor& y_true, const Tensor& y_pred, double threshold = 0.5);
-/// Per sample, mean over the last axis of (y_pred − y_true)².
+/// Per sample, mean over its elements (last axis, then positions) of (y_pred − y_true)².
 double mse(const Tensor& y_true, const Tensor& y_pred);
-/// Per sample, mean over the last axis of |y_pred − y_true|.
+/// Per sample, mean over its elements (last axis, then positions) of |y_pred − y_true|.
 double mae(const Tensor& y_true, const Tensor& y_pred);
-/// 1 per sample whose true class (one-hot [n,k] or labels [n]/[n,1]) is among the k highest predictions.
+/// 1 per position whose true class (one-hot [n,…,k] or labels [n,…]/[n,…,1]) is among the k highest predictions.
 double top_k_accuracy(const Tensor& y_true, const Tensor& y_pred, int64_t k = 5);
 /// The top-k metric for a given k, named "top_k_accuracy" (k = 5) or "top_<k>_accuracy".
 Metric top_k_accuracy(int64_t k);

@@ -72,6 +72,9 @@ Logs Model::evaluate_quiet(const Tensor& x, const Tensor& y, int64_t batch_size)
   check<ValueError>(batch_size > 0, "Model: batch_size must be positive; got {}", batch_size);
   check<autodiff::ShapeError>(x.rank() >= 1 && y.rank() >= 1 && x.size(0) == y.size(0),
                               "Model: x and y need the same number of samples; got {} and {}", x.shape(), y.shape());
+  // A mean over no samples is no number: 0 would read as a perfect loss.
+  check<ValueError>(x.size(0) > 0, "Model: evaluate needs at least one sample; got x {} and y {}", x.shape(),
+                    y.shape());
   prepare(x);
   autodiff::NoGrad no_grad;
   TrainingMode mode(*this, false);
@@ -84,7 +87,7 @@ Logs Model::evaluate_quiet(const Tensor& x, const Tensor& y, int64_t batch_size)
     sums["loss"] += loss()(yb, pred).item() * double(end - begin);
     for (const Metric& m : metrics_) sums[m.name()] += m.batch_sum(yb.value(), pred.value());
   }
-  for (auto& [name, v] : sums) v /= double(std::max<int64_t>(n, 1));
+  for (auto& [name, v] : sums) v /= double(n);
   return sums;
 }
 

@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <set>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
 
 #include "autodiff/error.hpp"
 #include "nn/optimizer.hpp"
@@ -11,6 +16,7 @@ namespace nn {
 
 using autodiff::check;
 using autodiff::ValueError;
+using nlohmann::json;
 
 StepDecay::StepDecay(double initial, int64_t step_size, double factor)
     : initial_(initial), step_size_(step_size), factor_(factor) {
@@ -56,6 +62,104 @@ double CosineDecay::lr(int64_t step) const {
   const double t = static_cast<double>(std::clamp<int64_t>(step, 0, decay_steps_)) / static_cast<double>(decay_steps_);
   const double cosine = 0.5 * (1.0 + std::cos(std::numbers::pi * t));
   return initial_ * ((1.0 - alpha_) * cosine + alpha_);
+}
+
+std::string StepDecay::config() const {
+  return json{{"initial_learning_rate", initial_}, {"step_size", step_size_}, {"factor", factor_}}.dump();
+}
+
+std::string PiecewiseConstant::config() const { return json{{"boundaries", boundaries_}, {"values", values_}}.dump(); }
+
+std::string ExponentialDecay::config() const {
+  return json{{"initial_learning_rate", initial_},
+              {"decay_steps", decay_steps_},
+              {"decay_rate", decay_rate_},
+              {"staircase", staircase_}}
+      .dump();
+}
+
+std::string CosineDecay::config() const {
+  return json{{"initial_learning_rate", initial_}, {"decay_steps", decay_steps_}, {"alpha", alpha_}}.dump();
+}
+
+namespace {
+
+// One schedule's config fields: each read once and type-checked, and no field left unread.
+class Fields {
+ public:
+  Fields(const std::string& type, const std::string& text) : type_(type) {
+    try {
+      j_ = json::parse(text);
+    } catch (const json::exception& e) {
+      fail(fmt::format("the config is not JSON: {}", e.what()));
+    }
+    if (!j_.is_object()) fail(fmt::format("the config must be an object; got {}", j_.type_name()));
+  }
+  template <class T>
+  T get(const std::string& key) {
+    if (!j_.contains(key)) fail(fmt::format("missing field '{}'", key));
+    used_.insert(key);
+    try {
+      // nlohmann converts any number to any number; a fraction where an integer belongs is an error.
+      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+        if (!j_.at(key).is_number_integer()) fail(fmt::format("'{}' must be an integer", key));
+      return j_.at(key).get<T>();
+    } catch (const json::exception& e) {
+      fail(fmt::format("field '{}': {}", key, e.what()));
+    }
+  }
+  void check_all_read() const {
+    for (const auto& [key, v] : j_.items())
+      if (!used_.contains(key)) fail(fmt::format("unknown field '{}'", key));
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const {
+    throw ValueError(fmt::format("schedule_from_config: {}: {}", type_, what));
+  }
+  std::string type_;
+  json j_;
+  std::set<std::string> used_;
+};
+
+template <class S, class... Args>
+std::shared_ptr<const LearningRateSchedule> made(Fields& f, Args&&... args) {
+  auto s = std::make_shared<const S>(std::forward<Args>(args)...);
+  f.check_all_read();
+  return s;
+}
+
+}  // namespace
+
+std::shared_ptr<const LearningRateSchedule> schedule_from_config(const std::string& type, const std::string& config) {
+  Fields f(type, config);
+  // Arguments are read into locals first: their order in a call is unspecified, and errors should name the first.
+  if (type == "StepDecay") {
+    const double initial = f.get<double>("initial_learning_rate");
+    const auto step_size = f.get<int64_t>("step_size");
+    return made<StepDecay>(f, initial, step_size, f.get<double>("factor"));
+  }
+  if (type == "PiecewiseConstantDecay") {
+    auto boundaries = f.get<std::vector<int64_t>>("boundaries");
+    return made<PiecewiseConstant>(f, std::move(boundaries), f.get<std::vector<double>>("values"));
+  }
+  if (type == "ExponentialDecay") {
+    const double initial = f.get<double>("initial_learning_rate");
+    const auto steps = f.get<int64_t>("decay_steps");
+    const double rate = f.get<double>("decay_rate");
+    return made<ExponentialDecay>(f, initial, steps, rate, f.get<bool>("staircase"));
+  }
+  if (type == "CosineDecay") {
+    const double initial = f.get<double>("initial_learning_rate");
+    const auto steps = f.get<int64_t>("decay_steps");
+    return made<CosineDecay>(f, initial, steps, f.get<double>("alpha"));
+  }
+  throw ValueError(fmt::format("schedule_from_config: unknown schedule type '{}'; known: {}", type,
+                               fmt::join(known_schedules(), ", ")));
+}
+
+std::vector<std::string> known_schedules() {
+  return {"CosineDecay", "ExponentialDecay", "PiecewiseConstantDecay", "StepDecay"};
 }
 
 ReduceLROnPlateau::ReduceLROnPlateau(ReduceLROnPlateauOptions options) : options_(std::move(options)) {

@@ -4,6 +4,7 @@
 // reacts to a monitored value at each epoch's end.
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,15 @@ class LearningRateSchedule {
   virtual double lr(int64_t step) const = 0;
   /// The Keras class name, e.g. "ExponentialDecay".
   virtual std::string type() const = 0;
+  /// The constructor arguments as a JSON object by Keras name (get_config), which schedule_from_config reads back;
+  /// "null" by default: save_model refuses such a schedule, and a checkpoint records only its type.
+  virtual std::string config() const { return "null"; }
 };
+
+/// A new schedule of `type` from its config() JSON; an unknown type, field or bad value is a ValueError naming it.
+std::shared_ptr<const LearningRateSchedule> schedule_from_config(const std::string& type, const std::string& config);
+/// Every type schedule_from_config makes, sorted.
+std::vector<std::string> known_schedules();
 
 /// initial · factor^⌊step / step_size⌋ (PyTorch's StepLR).
 class StepDecay : public LearningRateSchedule {
@@ -26,6 +35,7 @@ class StepDecay : public LearningRateSchedule {
   StepDecay(double initial, int64_t step_size, double factor = 0.1);
   double lr(int64_t step) const override;
   std::string type() const override { return "StepDecay"; }
+  std::string config() const override;
 
  private:
   double initial_;
@@ -39,6 +49,7 @@ class PiecewiseConstant : public LearningRateSchedule {
   PiecewiseConstant(std::vector<int64_t> boundaries, std::vector<double> values);
   double lr(int64_t step) const override;
   std::string type() const override { return "PiecewiseConstantDecay"; }
+  std::string config() const override;
 
  private:
   std::vector<int64_t> boundaries_;
@@ -51,6 +62,7 @@ class ExponentialDecay : public LearningRateSchedule {
   ExponentialDecay(double initial, int64_t decay_steps, double decay_rate, bool staircase = false);
   double lr(int64_t step) const override;
   std::string type() const override { return "ExponentialDecay"; }
+  std::string config() const override;
 
  private:
   double initial_;
@@ -65,6 +77,7 @@ class CosineDecay : public LearningRateSchedule {
   CosineDecay(double initial, int64_t decay_steps, double alpha = 0.0);
   double lr(int64_t step) const override;
   std::string type() const override { return "CosineDecay"; }
+  std::string config() const override;
 
  private:
   double initial_;

@@ -88,7 +88,7 @@ Var Sequential::forward(const Var& x) {
     build(per_sample, x.dtype());
   }
   Var y = x;
-  for (const auto& layer : layers_) y = layer->forward(y);
+  for (const auto& layer : layers_) y = layer->call(y);
   return y;
 }
 

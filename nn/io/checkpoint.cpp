@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "nn/io/model_diff.hpp"
 #include "nn/io/model_io.hpp"
 #include "nn/layer.hpp"
 
@@ -94,6 +95,18 @@ void check_optimizer_matches(const Model& model, const json& meta, const std::st
                     schedule, current);
 }
 
+// A checkpoint resumes the run that wrote it: another architecture, loss, metric or optimizer setting is an error.
+// Checkpoints written before these were recorded have neither record, and load as before.
+void check_same_model(const Model& model, const json& meta, const std::map<std::string, std::string>& metadata,
+                      const std::string& source) {
+  std::string diff;
+  const auto architecture = metadata.find(kModelMetadataKey);
+  if (architecture != metadata.end() && dynamic_cast<const Sequential*>(&model))
+    diff = detail::architecture_difference(architecture->second, model);
+  if (diff.empty() && meta.contains("compile")) diff = detail::compile_difference(meta.at("compile").dump(), model);
+  check<ValueError>(diff.empty(), "load_checkpoint: '{}': {}", source, diff);
+}
+
 void restore_optimizer(Model& model, const json& meta, const io::NamedTensors& slots, const std::string& source) {
   Optimizer& opt = model.optimizer();
   std::map<std::string, Slots> by_param = slots_by_param(slots, source);
@@ -137,6 +150,7 @@ void save_checkpoint(const std::filesystem::path& path, const Model& model, int 
                      {"version", 1},
                      {"epoch", epoch},
                      {"optimizer", optimizer_json(model)},
+                     {"compile", json::parse(compile_config(model))},
                      {"rng", {{"model", engine_state(model.generator())}, {"layers", layers}}}};
   io::NamedTensors tensors = state_tensors(model);
   for (auto& entry : slot_tensors(model)) tensors.push_back(std::move(entry));
@@ -157,6 +171,8 @@ int load_checkpoint(const std::filesystem::path& path, Model& model) {
     const json meta = json::parse(it->second);
     const json& optimizer = meta.at("optimizer");
     if (!optimizer.is_null()) check_optimizer_matches(model, optimizer, source);
+    check_same_model(model, meta, file.metadata, source);
+    check_finite(slots, "load_checkpoint", source);
     build_for_loading(model);
     assign_state(model, weights, {.strict = true}, "load_checkpoint", source);
     if (!optimizer.is_null()) restore_optimizer(model, optimizer, slots, source);

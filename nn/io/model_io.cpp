@@ -26,8 +26,11 @@ json compile_json(const Model& model) {
   if (!model.compiled()) return nullptr;
   json metrics = json::array();
   for (const Metric& m : model.metrics()) metrics.push_back(m.name());
+  const Optimizer& opt = model.optimizer();
+  json schedule = nullptr;
+  if (opt.schedule()) schedule = {{"type", opt.schedule()->type()}, {"config", json::parse(opt.schedule()->config())}};
   return {{"loss", model.loss().name()},
-          {"optimizer", {{"type", model.optimizer().type()}, {"config", optimizer_config(model.optimizer())}}},
+          {"optimizer", {{"type", opt.type()}, {"config", optimizer_config(opt)}, {"schedule", schedule}}},
           {"metrics", metrics}};
 }
 
@@ -127,7 +130,15 @@ void compile_from(Sequential& model, const Node& node) {
     metrics.push_back(located(names.at(i), [&] { return Metric(names.at(i).string()); }));
   const Loss loss = located(node.at("loss"), [&] { return Loss(node.at("loss").string()); });
   const std::string type = optimizer.at("type").string();
-  model.compile(loss, located(optimizer, [&] { return optimizer_from_config(type, hyper); }), metrics);
+  const std::shared_ptr<Optimizer> opt = located(optimizer, [&] { return optimizer_from_config(type, hyper); });
+  // Files written before schedules were saved have no "schedule": a constant learning rate, as then.
+  if (optimizer.value().contains("schedule") && !optimizer.value().at("schedule").is_null()) {
+    const Node schedule = optimizer.at("schedule");
+    const std::string kind = schedule.at("type").string();
+    const std::string config = schedule.at("config").value().dump();
+    opt->set_schedule(located(schedule, [&] { return schedule_from_config(kind, config); }));
+  }
+  model.compile(loss, opt, metrics);
 }
 
 // nlohmann's DOM builder, but every lexer error is reported with its byte. json::parse throws a
@@ -178,6 +189,8 @@ std::string model_json(const Model& model) {
   return doc.dump(1);
 }
 
+std::string compile_config(const Model& model) { return compile_json(model).dump(); }
+
 std::shared_ptr<Sequential> parse_model_json(const std::string& text, const std::string& source) {
   const json doc = parse_text(text, source);
   const Node root(doc, "", source);
@@ -197,6 +210,12 @@ std::shared_ptr<Sequential> parse_model_json(const std::string& text, const std:
 }
 
 void save_model(const std::filesystem::path& path, const Model& model) {
+  // Refused here rather than at load: a file that cannot be read back is worse than no file.
+  const auto& schedule = model.compiled() ? model.optimizer().schedule() : nullptr;
+  check<ValueError>(!schedule || schedule->config() != "null",
+                    "save_model: the learning-rate schedule {} has no config(), so load_model could not rebuild it; "
+                    "got config() {}",
+                    schedule ? schedule->type() : "", schedule ? schedule->config() : "");
   io::save_safetensors(path, state_tensors(model), {{kModelMetadataKey, model_json(model)}});
 }
 

@@ -18,6 +18,9 @@ inline constexpr const char* kModelMetadataKey = "wengert.model";
 
 /// The architecture and compile state of a Sequential as JSON; ValueError for other models.
 std::string model_json(const Model& model);
+/// The compile state of any model as JSON text (the "compile" field of model_json): the loss name, the optimizer's
+/// type, hyperparameters and schedule, the metric names; "null" when the model is not compiled.
+std::string compile_config(const Model& model);
 /// Rebuilds the model model_json described (built when its input shape is known, compiled when it was);
 /// errors name `source` and the JSON location (line and column, or the JSON pointer of a bad field).
 std::shared_ptr<Sequential> parse_model_json(const std::string& json, const std::string& source);

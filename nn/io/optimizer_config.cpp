@@ -58,7 +58,8 @@ O read(const std::string& type, const OptimizerConfig& c) {
 }
 }  // namespace
 
-OptimizerConfig optimizer_config(const Optimizer& optimizer) {
+namespace {
+OptimizerConfig hyperparameters(const Optimizer& optimizer) {
   // AdamW before Adam: it derives from Adam.
   if (const auto* o = dynamic_cast<const AdamW*>(&optimizer)) {
     const AdamOptions a = o->options();
@@ -70,20 +71,42 @@ OptimizerConfig optimizer_config(const Optimizer& optimizer) {
   if (const auto* o = dynamic_cast<const RMSprop*>(&optimizer)) return write(o->options());
   if (const auto* o = dynamic_cast<const Adagrad*>(&optimizer)) return write(o->options());
   if (const auto* o = dynamic_cast<const Adadelta*>(&optimizer)) return write(o->options());
-  throw ValueError(fmt::format("optimizer_config: cannot save optimizer '{}'; known: SGD, Adam, AdamW, RMSprop, "
-                               "Adagrad, Adadelta",
-                               optimizer.type()));
+  throw ValueError(fmt::format("optimizer_config: cannot save optimizer '{}'; known: {}", optimizer.type(),
+                               fmt::join(known_optimizers(), ", ")));
 }
 
-std::shared_ptr<Optimizer> optimizer_from_config(const std::string& type, const OptimizerConfig& c) {
+std::shared_ptr<Optimizer> from_options(const std::string& type, const OptimizerConfig& c) {
   if (type == "SGD") return std::make_shared<SGD>(read<SGDOptions>(type, c));
   if (type == "Adam") return std::make_shared<Adam>(read<AdamOptions>(type, c));
   if (type == "AdamW") return std::make_shared<AdamW>(read<AdamWOptions>(type, c));
   if (type == "RMSprop") return std::make_shared<RMSprop>(read<RMSpropOptions>(type, c));
   if (type == "Adagrad") return std::make_shared<Adagrad>(read<AdagradOptions>(type, c));
   if (type == "Adadelta") return std::make_shared<Adadelta>(read<AdadeltaOptions>(type, c));
-  throw ValueError(fmt::format(
-      "optimizer_from_config: unknown optimizer type '{}'; known: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta", type));
+  throw ValueError(fmt::format("optimizer_from_config: unknown optimizer type '{}'; known: {}", type,
+                               fmt::join(known_optimizers(), ", ")));
 }
+
+// Gradient clipping belongs to every optimizer (Keras' clipvalue and global_clipnorm sit in its config too).
+constexpr const char* kClipKeys[] = {"clip_value", "clip_norm"};
+}  // namespace
+
+OptimizerConfig optimizer_config(const Optimizer& optimizer) {
+  OptimizerConfig c = hyperparameters(optimizer);
+  c["clip_value"] = optimizer.clip_value;
+  c["clip_norm"] = optimizer.clip_norm;
+  return c;
+}
+
+std::shared_ptr<Optimizer> optimizer_from_config(const std::string& type, const OptimizerConfig& config) {
+  OptimizerConfig options = config;
+  for (const char* key : kClipKeys) options.erase(key);
+  std::shared_ptr<Optimizer> o = from_options(type, options);
+  // Files written before clipping was saved have neither key: no clipping, as then.
+  o->clip_value = config.contains("clip_value") ? config.at("clip_value") : 0.0;
+  o->clip_norm = config.contains("clip_norm") ? config.at("clip_norm") : 0.0;
+  return o;
+}
+
+std::vector<std::string> known_optimizers() { return {"Adadelta", "Adagrad", "Adam", "AdamW", "RMSprop", "SGD"}; }
 
 }  // namespace nn

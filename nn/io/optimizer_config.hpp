@@ -4,12 +4,13 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "nn/optimizer.hpp"
 
 namespace nn {
 
-/// Hyperparameters by Keras name (flags as 0 or 1); the type is optimizer.type().
+/// Hyperparameters by Keras name (flags as 0 or 1) and clip_value, clip_norm; the type is optimizer.type().
 using OptimizerConfig = std::map<std::string, double>;
 
 /// The hyperparameters of a built-in optimizer; ValueError naming the type for any other.
@@ -17,5 +18,7 @@ OptimizerConfig optimizer_config(const Optimizer& optimizer);
 /// A new optimizer of `type` ("SGD", "Adam", ...) with these hyperparameters (absent ones keep their defaults);
 /// an unknown type or name is a ValueError listing the known ones.
 std::shared_ptr<Optimizer> optimizer_from_config(const std::string& type, const OptimizerConfig& config);
+/// Every type optimizer_from_config makes, sorted.
+std::vector<std::string> known_optimizers();
 
 }  // namespace nn

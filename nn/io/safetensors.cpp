@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nn/io/atomic_file.hpp"
+#include "nn/io/checksums.hpp"
 #include "nn/io/safetensors_header.hpp"
 
 namespace nn::io {
@@ -148,6 +149,11 @@ TensorFile parse_safetensors(const std::string& bytes, const std::string& source
   TensorFile out;
   out.metadata = std::move(header.metadata);
   const auto* data = reinterpret_cast<const unsigned char*>(bytes.data()) + data_start;
+  // Files from other writers (PyTorch, NumPy) have no checksums and are read as they are.
+  if (const auto it = out.metadata.find(kChecksumsKey); it != out.metadata.end()) {
+    detail::verify_checksums(it->second, sorted, data, data_start, source);
+    out.metadata.erase(it);
+  }
   for (const detail::HeaderEntry* e : sorted) {
     const Reader& r = reader_for(*e, source);
     Tensor t = Tensor::empty(autodiff::Shape(e->shape), r.dtype);
@@ -172,7 +178,8 @@ TensorFile load_safetensors(const std::filesystem::path& path) {
 namespace {
 
 // Keys in the order the reference writer uses (metadata first; dtype, shape, data_offsets), so a file we
-// write is byte-for-byte what safetensors.torch.save_file writes for the same tensors in the same order.
+// write is byte-for-byte what safetensors.torch.save_file writes for the same tensors, in the same order, with
+// the same metadata (ours holds the checksums too).
 std::string header_json(const NamedTensors& tensors, const std::map<std::string, std::string>& metadata) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
@@ -199,11 +206,19 @@ std::string header_json(const NamedTensors& tensors, const std::map<std::string,
   return text;
 }
 
+// The caller's metadata plus the checksums; the names are checked first, so a bad one fails as a name.
+std::map<std::string, std::string> with_checksums(const NamedTensors& tensors,
+                                                  std::map<std::string, std::string> metadata) {
+  header_json(tensors, metadata);
+  metadata[kChecksumsKey] = detail::checksums_json(tensors);
+  return metadata;
+}
+
 }  // namespace
 
 void write_safetensors(std::ostream& out, const NamedTensors& tensors,
                        const std::map<std::string, std::string>& metadata) {
-  const std::string header = header_json(tensors, metadata);
+  const std::string header = header_json(tensors, with_checksums(tensors, metadata));
   unsigned char length[8];
   for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>(std::uint64_t{header.size()} >> (8 * i));
   out.write(reinterpret_cast<const char*>(length), 8);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -70,8 +71,29 @@ LoadReport compare(const NamedParams& state, const io::NamedTensors& tensors) {
 }
 }  // namespace
 
+void check_finite(const io::NamedTensors& tensors, const std::string& what, const std::string& source) {
+  for (const auto& [name, t] : tensors) {
+    const Tensor c = t.contiguous();
+    int64_t bad = -1;
+    double value = 0;
+    autodiff::dispatch(c.dtype(), [&]<class T>(T) {
+      const T* p = c.data<T>();
+      for (int64_t i = 0; i < c.numel() && bad < 0; ++i)
+        if (!std::isfinite(p[i])) bad = i, value = static_cast<double>(p[i]);
+    });
+    if (bad < 0) continue;
+    // The flat index and the index per axis ([1, 2] of a [3, 4] kernel), as people look for it.
+    std::vector<int64_t> index(static_cast<size_t>(c.rank()));
+    for (int64_t axis = c.rank() - 1, rest = bad; axis >= 0; rest /= c.size(axis), --axis)
+      index[static_cast<size_t>(axis)] = rest % c.size(axis);
+    throw autodiff::ValueError(fmt::format("{}: '{}': tensor \"{}\" holds {} at element {} (index [{}]); got shape {}",
+                                           what, source, name, value, bad, fmt::join(index, ", "), c.shape()));
+  }
+}
+
 LoadReport assign_state(Module& module, const io::NamedTensors& tensors, const LoadOptions& options,
                         const std::string& what, const std::string& source) {
+  check_finite(tensors, what, source);
   const NamedParams state = module.named_state();
   LoadReport report = compare(state, tensors);
   if (options.strict && !report.complete()) {

@@ -41,9 +41,13 @@ LoadReport load_weights(const std::filesystem::path& path, Module& module, LoadO
 
 /// The tensors of module.named_state(), contiguous, by full name (what save_weights writes).
 io::NamedTensors state_tensors(const Module& module);
-/// Sets module's state from `tensors` by name; `source` (the file) and `what` ("load_weights") name the error.
+/// Sets module's state from `tensors` by name (all finite); `source` (the file) and `what` ("load_weights") name
+/// the error.
 LoadReport assign_state(Module& module, const io::NamedTensors& tensors, const LoadOptions& options,
                         const std::string& what, const std::string& source);
+/// Throws ValueError when a tensor holds a NaN or an infinity, naming `what`, `source`, the tensor and the first bad
+/// element: no weight, buffer or optimizer slot of a trained model is legitimately non-finite.
+void check_finite(const io::NamedTensors& tensors, const std::string& what, const std::string& source);
 /// Builds a module that is a Sequential not built yet but with a known input shape, so that its parameters
 /// exist before it has seen data; other modules are left as they are.
 void build_for_loading(Module& module);

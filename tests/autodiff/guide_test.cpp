@@ -2,11 +2,10 @@
 // what the doc says it does. The last case keeps the doc and this file in step.
 #include <boost/test/unit_test.hpp>
 
-#include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "autodiff/autodiff.hpp"
+#include "tests/guide.hpp"
 
 using namespace autodiff;
 namespace tt = boost::test_tools;
@@ -133,20 +132,5 @@ BOOST_AUTO_TEST_CASE(graph) {
 }
 
 BOOST_AUTO_TEST_CASE(every_guide_snippet_is_tested_verbatim) {
-  const auto read = [](const char* path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  };
-  const std::string doc = read("docs/autodiff.md"), self = read("tests/autodiff/guide_test.cpp");
-  const std::regex snippet(R"(```cpp\n// guide: ([^\n]+)\n([\s\S]*?)```)");
-  int count = 0;
-  for (std::sregex_iterator it(doc.begin(), doc.end(), snippet), end; it != end; ++it, ++count) {
-    // Each doc line appears, indented by two spaces, in this file.
-    std::istringstream lines((*it)[2].str());
-    for (std::string line; std::getline(lines, line);)
-      BOOST_TEST(self.find("  " + line) != std::string::npos, "guide '" << (*it)[1] << "' line not tested: " << line);
-  }
-  BOOST_TEST(count == 8);
+  BOOST_TEST(testing::check_guide_snippets("docs/autodiff.md", "tests/autodiff/guide_test.cpp") == 8);
 }

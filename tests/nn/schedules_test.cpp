@@ -126,3 +126,25 @@ BOOST_AUTO_TEST_CASE(plateau_rejects_a_factor_of_one_or_more) {
   BOOST_CHECK_THROW(nn::ReduceLROnPlateau({.factor = 1.0}), ValueError);
   BOOST_CHECK_THROW(nn::ReduceLROnPlateau({.mode = "up"}), ValueError);
 }
+
+BOOST_AUTO_TEST_CASE(schedule_from_config_reads_what_config_writes) {
+  const nn::ExponentialDecay s(0.5, 7, 0.25, true);
+  const auto back = nn::schedule_from_config(s.type(), s.config());
+  BOOST_TEST(back->config() == s.config());
+  BOOST_TEST(back->lr(15) == s.lr(15));
+}
+
+BOOST_AUTO_TEST_CASE(schedule_from_config_names_the_type_and_the_bad_field) {
+  const auto fails_with = [](const std::string& fragment) {
+    return [fragment](const ValueError& e) { return std::string(e.what()).find(fragment) != std::string::npos; };
+  };
+  BOOST_CHECK_EXCEPTION(nn::schedule_from_config("CosineDecay", R"({"initial_learning_rate": 1, "alpha": 0})"),
+                        ValueError, fails_with("CosineDecay: missing field 'decay_steps'"));
+  BOOST_CHECK_EXCEPTION(nn::schedule_from_config("StepDecay", R"({"initial_learning_rate": 1, "step_size": 2.5,
+                                                                  "factor": 0.5})"),
+                        ValueError, fails_with("StepDecay: 'step_size' must be an integer"));
+  BOOST_CHECK_EXCEPTION(
+      nn::schedule_from_config("CosineDecay", R"({"initial_learning_rate": 1, "decay_steps": 3, "alpha": 0, "x": 1})"),
+      ValueError, fails_with("CosineDecay: unknown field 'x'"));
+  BOOST_CHECK_EXCEPTION(nn::schedule_from_config("Cosine", "{}"), ValueError, fails_with("known: CosineDecay"));
+}

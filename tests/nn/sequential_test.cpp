@@ -5,6 +5,7 @@
 #include "nn/layers.hpp"
 #include "nn/losses.hpp"
 #include "nn/optimizers.hpp"
+#include "tests/message.hpp"
 #include "tests/nn/training_data.hpp"
 
 using autodiff::Shape;
@@ -165,4 +166,11 @@ BOOST_AUTO_TEST_CASE(fit_before_compile_is_an_error) {
   BOOST_CHECK_EXCEPTION(model.fit(d.x, d.y, quiet(1)), autodiff::ValueError, [](const std::exception& e) {
     return std::string(e.what()).find("compile") != std::string::npos;
   });
+}
+
+BOOST_AUTO_TEST_CASE(evaluate_on_no_samples_is_an_error_naming_the_shapes) {
+  nn::Sequential model = classifier();
+  model.compile("categorical_crossentropy", nn::SGD(0.1), {"accuracy"});
+  BOOST_CHECK_EXCEPTION(model.evaluate(autodiff::zeros({0, 4}), autodiff::zeros({0, 2})), autodiff::ValueError,
+                        testing::message_has({"evaluate", "at least one sample", "[0, 4]", "[0, 2]"}));
 }

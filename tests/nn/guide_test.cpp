@@ -1,0 +1,30 @@
+// The snippets of docs/nn.md marked "// guide: <name>", each run as a test case with checks of what the doc
+// says it does. The last case keeps the doc and this file in step.
+#include <boost/test/unit_test.hpp>
+
+#include "nn/layers.hpp"
+#include "nn/optimizers.hpp"
+#include "tests/guide.hpp"
+
+using namespace nn;
+
+BOOST_AUTO_TEST_CASE(float64) {
+  // guide: float64
+  autodiff::manual_seed(0);
+  Sequential model{Dense(16, {.activation = "tanh"}), Dense(1)};  // no input_shape: nothing built yet
+  model.build(Shape{4}, autodiff::DType::f64);                     // every weight in float64
+  model.compile("mse", Adam(1e-2));
+  Tensor x = autodiff::randn({64, 4}, autodiff::DType::f64);
+  Tensor y = autodiff::sum(Var(x), {1}, /*keepdims=*/true).value();
+  History history = model.fit(x, y, {.epochs = 20, .verbose = 0});
+  Tensor predictions = model.predict(x);                           // float64 too
+  // end
+  for (const auto& [name, p] : model.named_parameters()) BOOST_TEST((p.dtype() == autodiff::DType::f64), name);
+  BOOST_TEST((predictions.dtype() == autodiff::DType::f64));
+  BOOST_TEST(history["loss"].back() < 0.5 * history["loss"].front());
+  BOOST_CHECK_THROW(model.predict(x.to(autodiff::DType::f32)), autodiff::ValueError);
+}
+
+BOOST_AUTO_TEST_CASE(every_guide_snippet_is_tested_verbatim) {
+  BOOST_TEST(testing::check_guide_snippets("docs/nn.md", "tests/nn/guide_test.cpp") == 1);
+}

@@ -1,0 +1,66 @@
+// An error raised inside a layer names the layer, whatever op raised it: Sequential calls every layer through
+// Layer::call, which rejects an input of another dtype than the weights before any op sees it.
+#include <boost/test/unit_test.hpp>
+
+#include "nn/layers.hpp"
+#include "nn/optimizers.hpp"
+#include "tests/message.hpp"
+
+using autodiff::DType;
+using autodiff::Shape;
+using autodiff::Tensor;
+
+namespace {
+nn::FitOptions quiet() { return {.epochs = 1, .verbose = 0}; }
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(float64_data_into_a_float32_dense_names_the_layer_in_predict_and_fit) {
+  autodiff::manual_seed(1);
+  nn::Sequential model{nn::Dense(3, {.input_shape = Shape{4}}), nn::Dense(2)};
+  model.compile("mse", nn::SGD(0.1));
+  const Tensor x = autodiff::randn({5, 4}, DType::f64);
+  const auto names_dense_1 = testing::message_has({"dense_1: input is float64, the layer's weights are float32",
+                                                   "[5, 4]"});
+  BOOST_CHECK_EXCEPTION(model.predict(x), autodiff::ValueError, names_dense_1);
+  BOOST_CHECK_EXCEPTION(model.fit(x, autodiff::zeros({5, 2}, DType::f64), quiet()), autodiff::ValueError,
+                        names_dense_1);
+}
+
+BOOST_AUTO_TEST_CASE(float64_data_into_a_float32_conv2d_names_the_layer) {
+  autodiff::manual_seed(1);
+  nn::Sequential model{nn::Conv2D(2, {3, 3}, {.input_shape = Shape{6, 6, 1}}), nn::Flatten(), nn::Dense(2)};
+  model.compile("mse", nn::SGD(0.1));
+  BOOST_CHECK_EXCEPTION(model.fit(autodiff::randn({4, 6, 6, 1}, DType::f64), autodiff::zeros({4, 2}), quiet()),
+                        autodiff::ValueError,
+                        testing::message_has({"conv2d_1: input is float64, the layer's weights are float32"}));
+}
+
+BOOST_AUTO_TEST_CASE(float64_data_into_a_float32_lstm_names_the_layer) {
+  autodiff::manual_seed(1);
+  nn::Sequential model{nn::LSTM(4, {.input_shape = Shape{5, 3}})};
+  BOOST_CHECK_EXCEPTION(model.predict(autodiff::randn({2, 5, 3}, DType::f64)), autodiff::ValueError,
+                        testing::message_has({"lstm_1: input is float64, the layer's weights are float32"}));
+}
+
+BOOST_AUTO_TEST_CASE(float32_data_into_a_float64_model_names_the_layer) {
+  nn::Sequential model{nn::Dense(3), nn::Dense(2)};
+  model.build(Shape{4}, DType::f64);
+  BOOST_CHECK_EXCEPTION(model.predict(autodiff::randn({5, 4})), autodiff::ValueError,
+                        testing::message_has({"dense_1: input is float32, the layer's weights are float64"}));
+}
+
+BOOST_AUTO_TEST_CASE(an_op_error_inside_a_layer_keeps_its_type_and_gains_the_layer_name) {
+  autodiff::manual_seed(1);
+  nn::Sequential model{nn::Dense(3), nn::Dense(2)};
+  model.build(Shape{4});
+  // The second layer gets 3 features where it expects 4: a layer of the user's own calls it directly.
+  nn::Dense& second = static_cast<nn::Dense&>(model.layer("dense_2"));
+  BOOST_CHECK_EXCEPTION(second(autodiff::Var(autodiff::randn({5, 4}))), autodiff::ShapeError,
+                        testing::message_has({"dense_2: ", "[5, 4]"}));
+}
+
+BOOST_AUTO_TEST_CASE(layers_without_weights_take_either_dtype) {
+  nn::Sequential model{nn::Flatten(), nn::Dropout(0.5)};
+  BOOST_TEST(model.predict(autodiff::randn({2, 3, 2}, DType::f64)).dtype() == DType::f64);
+  BOOST_TEST(model.predict(autodiff::randn({2, 3, 2})).dtype() == DType::f32);
+}
