@@ -2,6 +2,7 @@
 // Shared by the MNIST examples: flags, data loading, and saving, loading and resuming training.
 #include <fmt/core.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -10,6 +11,7 @@
 
 #include "autodiff/autodiff.hpp"
 #include "examples/cli/flags.hpp"
+#include "examples/cli/interrupt.hpp"
 #include "examples/cli/paths.hpp"
 #include "nn/data/mnist.hpp"
 #include "nn/data/tensors.hpp"
@@ -41,7 +43,7 @@ inline std::vector<cli::Flag> with_persistence(std::vector<cli::Flag> flags) {
   flags.push_back(cli::text("save", "", "write the trained weights to this safetensors file when training ends"));
   flags.push_back(cli::text("load", "", "start from the weights in this file, one written by --save"));
   flags.push_back(cli::text("checkpoint-dir", "",
-                            "checkpoint every epoch to DIR/last.safetensors; resume from it"));
+                            "checkpoint every epoch and on Ctrl-C to DIR/last.safetensors; resume from it"));
   return flags;
 }
 
@@ -85,6 +87,16 @@ inline void persist_after(const Flags& flags, const nn::Model& model) {
   }
 }
 
+/// After a Ctrl-C: where the work went. --save is not written, as it would pass a half-trained model
+/// for a finished one.
+inline void report_interrupt(const Flags& flags) {
+  if (const auto dir = flags.optional("checkpoint-dir"))
+    fmt::print("Interrupted; the checkpoint is in {}: run again with --checkpoint-dir {} to resume\n",
+               (std::filesystem::path(*dir) / "last.safetensors").string(), *dir);
+  else
+    fmt::print("Interrupted; nothing saved (--checkpoint-dir DIR keeps an interrupted run)\n");
+}
+
 /// MNIST from --data (or the usual places), or Fashion-MNIST when fashion is set;
 /// --limit N keeps the first N training samples.
 inline nn::data::Mnist load(const Flags& flags, bool fashion = false) {
@@ -108,6 +120,7 @@ inline void setup(const Flags& flags) {
 
 /// Trains on the training split shaped per sample as `per_sample`, validating on the test split;
 /// honours --epochs, --batch-size, --save, --load and --checkpoint-dir; ends with "Test accuracy: …".
+/// Ctrl-C stops after the current batch (with a checkpoint under --checkpoint-dir) and skips the rest.
 inline void train_and_report(const Flags& flags, nn::Model& model, const nn::data::Mnist& data,
                              const autodiff::Shape& per_sample) {
   const autodiff::Tensor x_test = nn::data::images(data.test, per_sample);
@@ -116,18 +129,26 @@ inline void train_and_report(const Flags& flags, nn::Model& model, const nn::dat
                          .epochs = static_cast<int>(flags.integer("epochs")),  // at most INT_MAX: parse checked it
                          .validation_data = std::pair{x_test, y_test}};
   persist_before(flags, model, options);
-  model.fit(nn::data::images(data.train, per_sample), nn::data::one_hot_labels(data.train), options);
+  options.callbacks.push_back(cli::StopOnInterrupt());
+  {
+    const cli::InterruptScope on_ctrl_c;
+    fmt::print("Training; Ctrl-C stops after the current batch\n");
+    std::fflush(stdout);  // a script watching the output knows training has begun
+    model.fit(nn::data::images(data.train, per_sample), nn::data::one_hot_labels(data.train), options);
+  }
+  if (cli::interrupted()) return report_interrupt(flags);
   persist_after(flags, model);
   const auto logs = model.evaluate(x_test, y_test, 128);
   fmt::print("Test loss: {:.4f}\nTest accuracy: {:.4f}\n", logs.at("loss"), logs.at("accuracy"));
 }
 
-/// Runs an example's body; an error prints "<name>: <what>" and exits with 1.
+/// Runs an example's body; an error prints "<name>: <what>" and exits with 1, a Ctrl-C exits with 130 (as a
+/// shell reports a process that SIGINT ended).
 template <class Body>
 int guarded(const char* name, Body body) {
   try {
     body();
-    return 0;
+    return cli::interrupted() ? 130 : 0;
   } catch (const std::exception& e) {
     fmt::print(stderr, "{}: {}\n", name, e.what());
     return 1;
