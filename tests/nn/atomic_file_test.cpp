@@ -10,24 +10,14 @@
 #include "autodiff/error.hpp"
 #include "nn/io/atomic_file.hpp"
 #include "nn/io/safetensors.hpp"
+#include "tests/scratch.hpp"
 
 namespace fs = std::filesystem;
 using autodiff::IoError;
 using nn::io::write_atomic;
+using testing::Scratch;
 
 namespace {
-
-// A fresh directory per case, so "nothing else is left in it" is checkable.
-struct Scratch {
-  fs::path dir = fs::temp_directory_path() / ("wengert_atomic_test_" + std::to_string(::getpid()) + "_" +
-                                              boost::unit_test::framework::current_test_case().p_name.get());
-  Scratch() {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~Scratch() { fs::remove_all(dir); }
-  std::size_t files() const { return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), {})); }
-};
 
 std::string read_all(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

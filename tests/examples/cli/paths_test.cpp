@@ -4,32 +4,20 @@
 #include <fstream>
 #include <string>
 
-#include <unistd.h>
-
 #include "examples/cli/flags.hpp"
 #include "examples/cli/paths.hpp"
 #include "nn/io/checkpoint.hpp"
 #include "nn/layers.hpp"
 #include "nn/optimizers.hpp"
 #include "tests/message.hpp"
+#include "tests/scratch.hpp"
 
 namespace fs = std::filesystem;
 using examples::cli::FlagError;
 using testing::message_has;
+using testing::Scratch;
 
 namespace {
-
-// A fresh directory per case, so "nothing is left in it" is checkable.
-struct Scratch {
-  fs::path dir = fs::temp_directory_path() / ("wengert_paths_test_" + std::to_string(::getpid()) + "_" +
-                                              boost::unit_test::framework::current_test_case().p_name.get());
-  Scratch() {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~Scratch() { fs::remove_all(dir); }
-  bool empty() const { return fs::is_empty(dir); }
-};
 
 nn::Sequential small_model() {
   nn::Sequential model{nn::Dense(2, {.input_shape = autodiff::Shape{3}})};
@@ -42,7 +30,7 @@ nn::Sequential small_model() {
 
 BOOST_FIXTURE_TEST_CASE(save_in_a_writable_directory_passes_and_leaves_nothing, Scratch) {
   examples::cli::check_save_path(dir / "model.safetensors");
-  BOOST_TEST(empty());
+  BOOST_TEST(files() == 0u);
 }
 
 BOOST_FIXTURE_TEST_CASE(save_in_a_missing_directory_names_the_flag_and_directory, Scratch) {
