@@ -20,11 +20,8 @@ Var focal_loss(const Var& y_true, const Var& y_pred) {
 }
 
 int main(int argc, char** argv) try {
-  const examples::Flags flags(argc, argv,
-                              {{"data", ""}, {"epochs", "2"}, {"batch-size", "128"}, {"threads", "0"}, {"seed", "0"},
-                               {"limit", "0"}});
-  autodiff::set_num_threads(static_cast<int>(flags.integer("threads")));
-  autodiff::manual_seed(static_cast<uint64_t>(flags.integer("seed")));
+  const examples::Flags flags = examples::parse(argc, argv, examples::training_flags(2));
+  examples::setup(flags);
 
   // 1. Check the loss's gradient against finite differences before trusting it.
   autodiff::Generator gen(1);

@@ -12,9 +12,8 @@ using namespace nn;
 
 int main(int argc, char** argv) {
   return examples::guarded("fashion_mnist", [&] {
-    const examples::Flags flags(argc, argv,
-                                examples::with_persistence({{"data", ""}, {"epochs", "3"}, {"batch-size", "128"},
-                                                            {"threads", "0"}, {"seed", "0"}, {"limit", "0"}}));
+    const examples::Flags flags =
+        examples::parse(argc, argv, examples::with_persistence(examples::training_flags(3)));
     examples::setup(flags);
     const auto data = examples::load(flags, /*fashion=*/true);
 

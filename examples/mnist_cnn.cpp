@@ -11,13 +11,15 @@
 #include "nn/optimizers.hpp"
 
 using namespace nn;
+namespace cli = examples::cli;
 
 int main(int argc, char** argv) {
   return examples::guarded("mnist_cnn", [&] {
-    const examples::Flags flags(
+    const examples::Flags flags = examples::parse(
         argc, argv,
-        examples::with_persistence({{"data", ""}, {"epochs", "3"}, {"batch-size", "128"}, {"threads", "0"}, {"seed", "0"},
-                                    {"limit", "0"}, {"lr", "1.0"}, {"fashion", "0"}}));
+        examples::with_persistence(examples::training_flags(
+            3, {cli::positive_real("lr", "1.0", "learning rate of Adadelta"),
+                examples::fashion_flag()})));
     examples::setup(flags);
     const auto data = examples::load(flags, flags.integer("fashion") != 0);
 
@@ -30,7 +32,7 @@ int main(int argc, char** argv) {
     model.add(Dense(200, {.activation = "relu"}));
     model.add(Dense(10, {.activation = "softmax"}));
     model.summary(std::cout);
-    model.compile("categorical_crossentropy", Adadelta(flags.real("lr")), {"accuracy"});
+    model.compile("categorical_crossentropy", Adadelta(*flags.real("lr")), {"accuracy"});
 
     examples::train_and_report(flags, model, data, {28, 28, 1});
   });

@@ -10,13 +10,15 @@
 #include "nn/optimizers.hpp"
 
 using namespace nn;
+namespace cli = examples::cli;
 
 int main(int argc, char** argv) {
   return examples::guarded("mnist_lstm", [&] {
-    const examples::Flags flags(
+    const examples::Flags flags = examples::parse(
         argc, argv,
-        examples::with_persistence({{"data", ""}, {"epochs", "3"}, {"batch-size", "128"}, {"threads", "0"}, {"seed", "0"},
-                                    {"limit", "0"}, {"lr", "0.001"}, {"fashion", "0"}}));
+        examples::with_persistence(examples::training_flags(
+            3, {cli::positive_real("lr", "0.001", "learning rate of Adam"),
+                examples::fashion_flag()})));
     examples::setup(flags);
     const auto data = examples::load(flags, flags.integer("fashion") != 0);
 
@@ -24,7 +26,7 @@ int main(int argc, char** argv) {
     model.add(LSTM(128, {.input_shape = Shape{28, 28}}));
     model.add(Dense(10, {.activation = "softmax"}));
     model.summary(std::cout);
-    model.compile("categorical_crossentropy", Adam(flags.real("lr")), {"accuracy"});
+    model.compile("categorical_crossentropy", Adam(*flags.real("lr")), {"accuracy"});
 
     examples::train_and_report(flags, model, data, {28, 28});
   });

@@ -11,24 +11,27 @@
 #include "nn/optimizers.hpp"
 
 using namespace nn;
+namespace cli = examples::cli;
 
 namespace {
 std::shared_ptr<Optimizer> make_optimizer(const std::string& name, const examples::Flags& flags) {
-  const auto lr = flags.optional("lr");
-  if (name == "sgd") return std::make_shared<SGD>(lr ? std::stod(*lr) : 0.1);
-  if (name == "adam") return std::make_shared<Adam>(lr ? std::stod(*lr) : 1e-3);
-  if (name == "adadelta") return std::make_shared<Adadelta>(lr ? std::stod(*lr) : 1.0);
-  throw std::invalid_argument("--optimizer must be sgd, adam or adadelta; got " + name);
+  const auto lr = flags.real("lr");
+  if (name == "sgd") return std::make_shared<SGD>(lr.value_or(0.1));
+  if (name == "adam") return std::make_shared<Adam>(lr.value_or(1e-3));
+  return std::make_shared<Adadelta>(lr.value_or(1.0));  // parse allowed only these three
 }
 }  // namespace
 
 int main(int argc, char** argv) {
   return examples::guarded("mnist_mlp", [&] {
-    const examples::Flags flags(
+    const examples::Flags flags = examples::parse(
         argc, argv,
-        examples::with_persistence({{"data", ""}, {"epochs", "20"}, {"batch-size", "128"}, {"threads", "0"},
-                                    {"seed", "0"}, {"limit", "0"}, {"activation", "sigmoid"}, {"loss", "mse"},
-                                    {"optimizer", "sgd"}, {"lr", ""}, {"fashion", "0"}}));
+        examples::with_persistence(examples::training_flags(
+            20, {cli::text("activation", "sigmoid", "activation of the two hidden layers: relu, tanh, ..."),
+                 cli::text("loss", "mse", "loss to minimise: categorical_crossentropy, ..."),
+                 cli::choice("optimizer", "sgd", {"sgd", "adam", "adadelta"}, "optimizer"),
+                 cli::positive_real("lr", "", "learning rate; none = 0.1 for sgd, 0.001 for adam, 1 for adadelta"),
+                 examples::fashion_flag()})));
     examples::setup(flags);
     const auto data = examples::load(flags, flags.integer("fashion") != 0);
     const std::string act = flags.str("activation");

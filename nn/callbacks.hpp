@@ -111,6 +111,9 @@ class ModelCheckpoint : public Callback {
  public:
   /// path may name the epoch (1-based) and logs: "ckpt_{epoch:02d}_{val_loss:.3f}.safetensors".
   explicit ModelCheckpoint(std::string path, ModelCheckpointOptions options = {});
+  void on_epoch_begin(int epoch, const Logs& logs) override;
+  void on_batch_end(int64_t batch, const Logs& logs) override;
+  /// A full checkpoint after an epoch that stop_training cut short counts it as not done: resuming redoes it.
   void on_epoch_end(int epoch, const Logs& logs) override;
   /// The paths written so far.
   const std::vector<std::string>& saved() const { return saved_; }
@@ -121,6 +124,7 @@ class ModelCheckpoint : public Callback {
   bool minimize_;
   std::optional<double> best_;
   std::vector<std::string> saved_;
+  int64_t batches_ = 0;  // run in the current epoch
 };
 
 /// Appends one CSV row per epoch: "epoch,<sorted log keys>".

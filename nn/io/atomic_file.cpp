@@ -2,12 +2,15 @@
 
 #include <atomic>
 #include <cerrno>
+#include <charconv>
+#include <chrono>
 #include <cstring>
 #include <streambuf>
 #include <string>
 #include <vector>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +22,11 @@ namespace nn::io {
 namespace {
 
 namespace fs = std::filesystem;
+
+// A temporary is "<target>.tmp.<pid>.<counter>"; writer_of parses the same pattern back.
+constexpr std::string_view kTempInfix = ".tmp.";
+// How long a temporary must have gone unwritten, besides its writer being gone, before it counts as stale.
+constexpr auto kStaleAge = std::chrono::minutes(10);
 
 // err is an errno value, or 0 when the failure has no OS cause (a stream the writer marked bad).
 [[noreturn]] void fail(const fs::path& path, std::string_view what, int err) {
@@ -80,7 +88,7 @@ class TempFile {
     static std::atomic<unsigned> counter{0};
     // pid + counter is unique among live writers; O_EXCL refuses a stale file left by a crashed process.
     for (int attempt = 0; attempt < 100 && fd_ < 0; ++attempt) {
-      path_ = target.string() + fmt::format(".tmp.{}.{}", ::getpid(), counter++);
+      path_ = target.string() + fmt::format("{}{}.{}", kTempInfix, ::getpid(), counter++);
       fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
       if (fd_ < 0 && errno != EEXIST) break;
     }
@@ -122,9 +130,41 @@ void sync_directory(const fs::path& target) {
   ::close(fd);
 }
 
+// The writer's pid when `name` is "<prefix><pid>.<counter>" (prefix "<target name>.tmp."), else 0.
+pid_t writer_of(std::string_view name, std::string_view prefix) {
+  if (!name.starts_with(prefix)) return 0;
+  name.remove_prefix(prefix.size());
+  pid_t pid = 0;
+  unsigned counter = 0;
+  const char* end = name.data() + name.size();
+  auto r = std::from_chars(name.data(), end, pid);
+  if (r.ec != std::errc{} || r.ptr == end || *r.ptr != '.') return 0;
+  r = std::from_chars(r.ptr + 1, end, counter);
+  return r.ec == std::errc{} && r.ptr == end ? pid : 0;
+}
+
+// A save killed between creating its temporary and the rename leaves the temporary behind for good. This
+// removes target's temporaries whose writer process is gone AND that nobody has written for kStaleAge.
+// Either test alone could hit a live writer: a pid means nothing to another machine or pid namespace sharing
+// the directory, and a slow writer can pause. Best effort: a failure here never fails the save.
+void remove_stale_temporaries(const fs::path& target) {
+  const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  const std::string prefix = target.filename().string() + std::string(kTempInfix);
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const pid_t pid = writer_of(it->path().filename().string(), prefix);
+    if (pid <= 0 || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::error_code file_ec;
+    const auto written = fs::last_write_time(it->path(), file_ec);
+    if (file_ec || fs::file_time_type::clock::now() - written < kStaleAge) continue;
+    fs::remove(it->path(), file_ec);
+  }
+}
+
 }  // namespace
 
 void write_atomic(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write) {
+  remove_stale_temporaries(path);
   TempFile tmp(path);
   FdBuf buf(tmp.fd());
   std::ostream out(&buf);

@@ -12,6 +12,7 @@ namespace nn::io {
 /// Replaces `path` with what `write` puts on the stream: a temporary beside it, flushed, fsynced, renamed over it.
 /// A stream or OS failure throws autodiff::IoError naming `path`; an exception from `write` propagates
 /// unchanged. On any failure the temporary is removed and the previous file is left as it was.
+/// It first removes the temporaries of `path` that a killed writer left (its process gone, unwritten 10 minutes).
 void write_atomic(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write);
 /// write_atomic of bytes already in memory.
 void write_atomic(const std::filesystem::path& path, std::string_view bytes);

@@ -1,5 +1,6 @@
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
 #include <fstream>
 #include <stdexcept>
 #include <string>
@@ -9,28 +10,33 @@
 #include "autodiff/error.hpp"
 #include "nn/io/atomic_file.hpp"
 #include "nn/io/safetensors.hpp"
+#include "tests/scratch.hpp"
 
 namespace fs = std::filesystem;
 using autodiff::IoError;
 using nn::io::write_atomic;
+using testing::Scratch;
 
 namespace {
-
-// A fresh directory per case, so "nothing else is left in it" is checkable.
-struct Scratch {
-  fs::path dir = fs::temp_directory_path() / ("wengert_atomic_test_" + std::to_string(::getpid()) + "_" +
-                                              boost::unit_test::framework::current_test_case().p_name.get());
-  Scratch() {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~Scratch() { fs::remove_all(dir); }
-  std::size_t files() const { return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), {})); }
-};
 
 std::string read_all(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// No process has a pid above the kernel's pid_max, so this writer is surely gone.
+long dead_pid() {
+  long max = 4'194'304;
+  std::ifstream("/proc/sys/kernel/pid_max") >> max;
+  return max + 1;
+}
+
+// A temporary as a writer with this pid would have left it beside `target`, last written `age` ago.
+fs::path leftover(const fs::path& target, long pid, std::chrono::minutes age) {
+  const fs::path tmp = target.string() + ".tmp." + std::to_string(pid) + ".0";
+  std::ofstream(tmp) << "half a file";
+  fs::last_write_time(tmp, fs::file_time_type::clock::now() - age);
+  return tmp;
 }
 
 bool names(const IoError& e, const fs::path& p) { return std::string(e.what()).find(p.string()) != std::string::npos; }
@@ -90,4 +96,37 @@ BOOST_FIXTURE_TEST_CASE(failed_save_safetensors_keeps_the_previous_weights, Scra
   BOOST_CHECK_THROW(nn::io::save_safetensors(path, {{"w", t}, {"w", t}}), autodiff::ValueError);
   BOOST_TEST(read_all(path) == before);
   BOOST_TEST(files() == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(save_removes_a_dead_writers_old_temporary, Scratch) {
+  const fs::path path = dir / "w.bin";
+  const fs::path stale = leftover(path, dead_pid(), std::chrono::minutes(60));
+  write_atomic(path, "new");
+  BOOST_TEST(!fs::exists(stale));
+  BOOST_TEST(files() == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(save_keeps_a_recent_temporary_even_of_a_dead_writer, Scratch) {
+  const fs::path path = dir / "w.bin";
+  const fs::path recent = leftover(path, dead_pid(), std::chrono::minutes(1));  // maybe another machine's writer
+  write_atomic(path, "new");
+  BOOST_TEST(fs::exists(recent));
+}
+
+BOOST_FIXTURE_TEST_CASE(save_keeps_an_old_temporary_of_a_live_writer, Scratch) {
+  const fs::path path = dir / "w.bin";
+  const fs::path live = leftover(path, ::getppid(), std::chrono::minutes(60));
+  write_atomic(path, "new");
+  BOOST_TEST(fs::exists(live));
+}
+
+BOOST_FIXTURE_TEST_CASE(save_keeps_other_targets_and_other_names, Scratch) {
+  const fs::path path = dir / "w.bin";
+  const fs::path other_target = leftover(dir / "v.bin", dead_pid(), std::chrono::minutes(60));
+  const fs::path not_ours = dir / "w.bin.tmp.notes";
+  std::ofstream(not_ours) << "mine";
+  fs::last_write_time(not_ours, fs::file_time_type::clock::now() - std::chrono::minutes(60));
+  write_atomic(path, "new");
+  BOOST_TEST(fs::exists(other_target));
+  BOOST_TEST(fs::exists(not_ours));
 }

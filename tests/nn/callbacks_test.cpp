@@ -165,6 +165,27 @@ BOOST_AUTO_TEST_CASE(model_checkpoint_default_writes_a_checkpoint_that_resumes) 
   std::filesystem::remove(path);
 }
 
+BOOST_AUTO_TEST_CASE(model_checkpoint_after_a_stopped_epoch_does_not_count_it_done) {
+  const Blobs d = blobs(40, 15);
+  nn::Sequential model = classifier();
+  model.compile("categorical_crossentropy", nn::SGD(0.1));
+  const auto path = std::filesystem::temp_directory_path() / "wengert_ckpt_stopped_test.safetensors";
+  nn::FitOptions o = quiet(3);
+  o.batch_size = 10;  // 4 batches an epoch; stop after the second batch of the second epoch
+  int epoch = 0;
+  o.callbacks = {nn::callbacks::LambdaCallback({
+                     .on_epoch_begin = [&](int e, const nn::Logs&) { epoch = e; },
+                     .on_batch_end = [&](int64_t b, const nn::Logs&) { model.stop_training = epoch == 1 && b == 1; },
+                 }),
+                 nn::callbacks::ModelCheckpoint(path.string(), {.monitor = "loss"})};
+  model.fit(d.x, d.y, o);
+  nn::Sequential restored = classifier();
+  restored.compile("categorical_crossentropy", nn::SGD(0.1));
+  BOOST_TEST(nn::load_checkpoint(path, restored) == 1);  // epoch 0 completed; epoch 1 is redone on resume
+  BOOST_TEST(restored.optimizer().iterations() == 6);     // the weights are as the stop left them
+  std::filesystem::remove(path);
+}
+
 BOOST_AUTO_TEST_CASE(csv_logger_writes_a_header_and_one_row_per_epoch) {
   const Blobs d = blobs(20, 15);
   nn::Sequential model = classifier();
