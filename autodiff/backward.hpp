@@ -1,6 +1,5 @@
 #pragma once
 // Reverse-mode sweeps over the active tape.
-#include <functional>
 #include <optional>
 #include <vector>
 
@@ -21,12 +20,5 @@ struct GradOptions {
 void backward(const Var& y, const GradOptions& options = {});
 /// dy/dx for each x (zeros where y does not depend on x); leaves' grad() is untouched.
 std::vector<Var> grad(const Var& y, const std::vector<Var>& xs, const GradOptions& options = {});
-
-/// Hessian-vector product H·v of a scalar function f at x.
-Tensor hvp(const std::function<Var(const Var&)>& f, const Tensor& x, const Tensor& v);
-/// Jacobian of f at x, shaped output.shape + x.shape.
-Tensor jacobian(const std::function<Var(const Var&)>& f, const Tensor& x);
-/// Hessian of a scalar f at x, shaped x.shape + x.shape.
-Tensor hessian(const std::function<Var(const Var&)>& f, const Tensor& x);
 
 }  // namespace autodiff

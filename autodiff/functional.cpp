@@ -1,4 +1,5 @@
-// Higher-order helpers built on grad(..., create_graph).
+#include "autodiff/functional.hpp"
+
 #include "autodiff/backward.hpp"
 #include "autodiff/ops/elementwise.hpp"
 #include "autodiff/ops/reduce.hpp"

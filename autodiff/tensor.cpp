@@ -236,7 +236,6 @@ Tensor full(const Shape& shape, double value, DType dtype) {
   return t;
 }
 Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
-Tensor ones_like(const Tensor& t) { return ones(t.shape(), t.dtype()); }
 
 Tensor arange(double start, double stop, double step, DType dtype) {
   check<ValueError>(step != 0, "arange: step must not be zero");

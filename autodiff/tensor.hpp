@@ -109,7 +109,6 @@ Tensor zeros(const Shape& shape, DType dtype = DType::f32);
 Tensor ones(const Shape& shape, DType dtype = DType::f32);
 Tensor full(const Shape& shape, double value, DType dtype = DType::f32);
 Tensor zeros_like(const Tensor& t);
-Tensor ones_like(const Tensor& t);
 /// [start, stop) in steps of step, as a 1-d tensor.
 Tensor arange(double start, double stop, double step = 1, DType dtype = DType::f32);
 /// n evenly spaced values from start to stop inclusive.

@@ -51,7 +51,6 @@ class Var {
   void set_grad(const Tensor& grad) const;
 
   VarImpl* impl() const { return impl_.get(); }
-  const std::shared_ptr<VarImpl>& shared_impl() const { return impl_; }
 
  private:
   std::shared_ptr<VarImpl> impl_;

@@ -1,6 +1,5 @@
-// Indexing ops of the shape family (declared in shape.hpp): slice, index_select
-// and gather, each paired with the scatter op that is its VJP and whose own
-// VJP is the forward op again, so gradients of gradients stay exact.
+#include "autodiff/ops/indexing.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <memory>

@@ -2,6 +2,8 @@
 // demands it"): the gates' activations, products and sum in one pass forward and one backward, where the
 // same equations as separate ops take nine and about a dozen passes over the step's tensors. With
 // create_graph the VJP is the same equations' derivatives written with differentiable ops.
+#include "autodiff/ops/lstm_cell.hpp"
+
 #include <algorithm>
 #include <array>
 #include <type_traits>
@@ -9,7 +11,6 @@
 #include "autodiff/kernels/lstm_cell.hpp"
 #include "autodiff/op.hpp"
 #include "autodiff/ops/elementwise.hpp"
-#include "autodiff/ops/nn.hpp"
 
 namespace autodiff {
 namespace {

@@ -6,6 +6,7 @@
 #include "autodiff/kernels/reduce.hpp"
 #include "autodiff/op.hpp"
 #include "autodiff/ops/elementwise.hpp"
+#include "autodiff/ops/indexing.hpp"
 #include "autodiff/ops/shape.hpp"
 #include "autodiff/tensor_map.hpp"
 
@@ -81,8 +82,8 @@ struct Sum {
 };
 
 // max and min: the gradient is shared evenly among tied extrema, as in NumPy-style autodiff.
+// Max and Min name themselves.
 struct Extremum {
-  static constexpr std::string_view name = "max_min";
   Axes axes;
   bool keepdims;
   kernels::ReduceOp op;

@@ -5,6 +5,7 @@
 
 #include "autodiff/kernels/elementwise.hpp"
 #include "autodiff/op.hpp"
+#include "autodiff/ops/indexing.hpp"
 #include "autodiff/ops/reduce.hpp"
 #include "autodiff/tensor_map.hpp"
 

@@ -21,13 +21,6 @@ Var flatten(const Var& x, int64_t start_axis = 0);
 Var squeeze(const Var& x, int64_t axis);
 /// y = x with a new extent-1 axis at `axis`.              composite: reshape
 Var unsqueeze(const Var& x, int64_t axis);
-/// y = x[start:stop:step] along axis, a view (step > 0; bounds as in Python).   VJP: slice_scatter(g) (VJP: slice)
-Var slice(const Var& x, int64_t axis, int64_t start, int64_t stop, int64_t step = 1);
-/// y = x at the indices along axis, each in [0, n), repeats allowed.   VJP: index_add(g) (VJP: index_select)
-Var index_select(const Var& x, int64_t axis, const std::vector<int64_t>& indices);
-/// y[i…] = x[i… with index[i…] on axis] (torch.gather): index (f32 or f64) has x's rank, whole values in [0, n)
-/// and off-axis extents ≤ x's; y has index's shape.   VJP: scatter_add(g) (VJP: gather)
-Var gather(const Var& x, int64_t axis, const Tensor& index);
 /// y = inputs joined along axis.                           VJP: the matching slices of g
 Var concat(const std::vector<Var>& inputs, int64_t axis = 0);
 /// y = inputs stacked on a new axis.                       composite: unsqueeze + concat

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "autodiff/ops/indexing.hpp"
 #include "nn/initializers.hpp"
 
 namespace nn {

@@ -1,5 +1,6 @@
 #include "nn/layers/recurrent.hpp"
 
+#include "autodiff/ops/indexing.hpp"
 #include "nn/initializers.hpp"
 
 namespace nn {

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <ostream>
 
+#include "autodiff/ops/indexing.hpp"
 #include "nn/layers/recurrent.hpp"
 #include "tests/message.hpp"
 

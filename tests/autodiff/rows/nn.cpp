@@ -1,4 +1,6 @@
 #include "autodiff/ops/conv.hpp"
+#include "autodiff/ops/indexing.hpp"
+#include "autodiff/ops/lstm_cell.hpp"
 #include "tests/autodiff/rows/row.hpp"
 
 namespace rows {

@@ -1,4 +1,5 @@
 #include "tests/autodiff/rows/row.hpp"
+#include "autodiff/ops/indexing.hpp"
 
 namespace rows {
 
