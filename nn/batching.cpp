@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
-#include "autodiff/kernels/elementwise.hpp"
+#include "autodiff/ops/indexing.hpp"
 #include "autodiff/random.hpp"
 
 namespace nn {
@@ -11,32 +11,15 @@ namespace nn {
 using autodiff::Shape;
 using autodiff::Tensor;
 
-namespace {
-int64_t row_size(const Tensor& t) { return t.size(0) == 0 ? 0 : t.numel() / t.size(0); }
-}  // namespace
-
 Tensor take_rows(const Tensor& t, std::span<const int64_t> rows) {
   autodiff::check<autodiff::ShapeError>(t.rank() >= 1, "take_rows: needs a tensor with a batch axis; got {}",
                                         t.shape());
-  const Tensor src = t.contiguous();
-  Shape shape = src.shape();
-  shape[0] = static_cast<int64_t>(rows.size());
-  Tensor out = Tensor::empty(shape, src.dtype());
-  const int64_t width = row_size(src);
   for (int64_t r : rows)
-    autodiff::check<autodiff::IndexError>(r >= 0 && r < src.size(0), "take_rows: row {} out of range for {}", r,
-                                          src.shape());
-  autodiff::dispatch(src.dtype(), [&]<class T>(T) {
-    const T* from = src.data<T>();
-    T* to = out.data<T>();
-    // A shuffled batch reads rows from all over a data set larger than the cache: both threads
-    // wait on memory at once.
-    const int64_t grain = std::max<int64_t>(1, autodiff::kernels::kElementwiseGrain / std::max<int64_t>(width, 1));
-    autodiff::kernels::parallel_for(static_cast<int64_t>(rows.size()), grain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) std::copy_n(from + rows[static_cast<size_t>(i)] * width, width, to + i * width);
-    });
-  });
-  return out;
+    autodiff::check<autodiff::IndexError>(r >= 0 && r < t.size(0), "take_rows: row {} out of range for {}", r,
+                                          t.shape());
+  // index_select's kernel copies whole rows in parallel: a shuffled batch reads rows from all over a data set
+  // larger than the cache, and both threads wait on memory at once.
+  return autodiff::index_select(autodiff::Var(t), 0, std::vector<int64_t>(rows.begin(), rows.end())).value();
 }
 
 Tensor row_range(const Tensor& t, int64_t begin, int64_t end) { return t.slice(0, begin, end).contiguous(); }
