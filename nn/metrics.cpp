@@ -2,8 +2,10 @@
 
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <mutex>
 #include <string_view>
 
 namespace nn {
@@ -108,6 +110,16 @@ const std::map<std::string, MetricFn>& builtins() {
   return m;
 }
 
+// The user's own metrics, by name (register_metric).
+struct Registry {
+  std::mutex mutex;
+  std::map<std::string, MetricFn> metrics;
+};
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+
 // k from "top_<k>_accuracy", the name metrics::top_k_accuracy(k) gives its metric; 0 for any other name.
 int64_t top_k_of(const std::string& name) {
   constexpr std::string_view prefix = "top_", suffix = "_accuracy";
@@ -123,7 +135,13 @@ MetricFn lookup(const std::string& name) {
   // Every k has a name, so a saved top_k_accuracy(3) loads by its name (no table could list them all).
   if (const int64_t k = top_k_of(name); k >= 1)
     return [k](const Tensor& t, const Tensor& p) { return metrics::top_k_accuracy(t, p, k); };
-  throw ValueError(fmt::format("Metric: unknown metric \"{}\"; known metrics: {}, and top_<k>_accuracy for any k >= 1",
+  {
+    Registry& r = registry();
+    const std::lock_guard lock(r.mutex);
+    if (const auto mine = r.metrics.find(name); mine != r.metrics.end()) return mine->second;
+  }
+  throw ValueError(fmt::format("Metric: unknown metric \"{}\"; known metrics: {}, and top_<k>_accuracy for any k >= 1 "
+                               "(a metric of your own: register_metric(name, fn) before loading)",
                                name, fmt::join(known_metrics(), ", ")));
 }
 
@@ -135,7 +153,20 @@ Metric::Metric(const std::string& name) : fn_(lookup(name)), name_(name) {}
 std::vector<std::string> known_metrics() {
   std::vector<std::string> names;
   for (const auto& [name, fn] : builtins()) names.push_back(name);
+  Registry& r = registry();
+  const std::lock_guard lock(r.mutex);
+  for (const auto& [name, fn] : r.metrics) names.push_back(name);
+  std::ranges::sort(names);
   return names;
+}
+
+void register_metric(const std::string& name, MetricFn fn) {
+  check<ValueError>(!name.empty() && static_cast<bool>(fn), "register_metric: need a name and a function; got name \"{}\"",
+                    name);
+  check<ValueError>(!builtins().contains(name), "register_metric: \"{}\" is a built-in metric", name);
+  Registry& r = registry();
+  const std::lock_guard lock(r.mutex);
+  r.metrics[name] = std::move(fn);
 }
 
 namespace metrics {

@@ -34,8 +34,11 @@ class Metric {
   std::string name_;
 };
 
-/// Every name Metric(name) accepts, sorted.
+/// Every name Metric(name) accepts, sorted: the built-ins and the registered ones.
 std::vector<std::string> known_metrics();
+/// Makes Metric(name) find fn, so that a model compiled with a metric of the user's own loads by its name
+/// (Keras' custom_objects; register_loss does the same for losses). Register before load_model.
+void register_metric(const std::string& name, MetricFn fn);
 
 namespace metrics {
 /// Picks like Keras' "accuracy": binary for a last axis of 1 ([n], [n,…,1]), categorical when y_true has y_pred's

@@ -12,6 +12,7 @@
 #include "nn/io/model_io.hpp"
 #include "nn/io/optimizer_config.hpp"
 #include "nn/layers.hpp"
+#include "nn/losses.hpp"
 #include "nn/optimizers.hpp"
 
 using autodiff::Shape;
@@ -149,4 +150,29 @@ BOOST_AUTO_TEST_CASE(a_schedule_of_the_users_own_without_config_is_refused_by_sa
     return std::string(e.what()).find("save_model: the learning-rate schedule Halving has no config()") == 0;
   });
   BOOST_TEST(!std::filesystem::exists(path));
+}
+
+// A loss and a metric of the user's own come back by name once registered (Keras' custom_objects); before that,
+// load_model says which call is missing.
+BOOST_AUTO_TEST_CASE(a_loss_and_a_metric_of_the_users_own_round_trip_once_registered) {
+  const auto half_mse = [](const autodiff::Var& t, const autodiff::Var& p) { return 0.5 * nn::losses::mse(t, p); };
+  const auto sum_of_squares = [](const autodiff::Tensor& t, const autodiff::Tensor& p) {
+    return nn::metrics::mse(t, p) * 2.0;
+  };
+  auto m = model();
+  m->compile(nn::Loss(nn::LossFn(half_mse), "test_half_mse"), nn::SGD(0.1), {nn::Metric("test_twice_mse", sum_of_squares)});
+  const auto path = std::filesystem::temp_directory_path() / "wengert_compile_custom.safetensors";
+  m->save(path);
+  nn::register_loss("test_half_mse", half_mse);
+  BOOST_CHECK_EXCEPTION(nn::load_model(path), autodiff::ValueError, [](const autodiff::ValueError& e) {
+    return std::string(e.what()).find("register_metric") != std::string::npos;
+  });
+  nn::register_metric("test_twice_mse", sum_of_squares);
+  const auto loaded = nn::load_model(path);
+  std::filesystem::remove(path);
+  BOOST_TEST(loaded->loss().name() == "test_half_mse");
+  BOOST_REQUIRE(loaded->metrics().size() == 1u);
+  BOOST_TEST(loaded->metrics()[0].name() == "test_twice_mse");
+  const autodiff::Tensor t = autodiff::Tensor::from({0, 1}, {1, 2}), p = autodiff::Tensor::from({1, 1}, {1, 2});
+  BOOST_TEST(loaded->metrics()[0].batch_sum(t, p) == 2.0 * nn::metrics::mse(t, p));
 }
