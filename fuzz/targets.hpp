@@ -5,15 +5,23 @@
 // A target returns true when the parser accepts the bytes, false when it rejects them with the error
 // it documents. Anything else is a bug: another exception type escapes (std::terminate under libFuzzer),
 // a property check throws fuzz::Bug, or a sanitizer reports.
+#include <unistd.h>
+
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
 #include "nn/data/idx.hpp"
+#include "nn/io/checkpoint.hpp"
 #include "nn/io/model_io.hpp"
 #include "nn/io/safetensors.hpp"
+#include "nn/layers.hpp"
+#include "nn/optimizers.hpp"
 
 namespace fuzz {
 
@@ -77,6 +85,39 @@ inline bool model_json(std::string_view bytes) {
     return false;
   }
   return true;
+}
+
+/// The model every checkpoint input is loaded into, fresh each time: Dense(4, relu) on [3] → Dropout(0.5)
+/// (a layer generator) → Dense(2), compiled with Adam (slots m and v). fuzz/checkpoint_seeds.cpp saves its seeds.
+inline std::shared_ptr<nn::Sequential> checkpoint_model() {
+  autodiff::manual_seed(7);
+  auto model = std::make_shared<nn::Sequential>();
+  model->add(nn::Dense(4, {.activation = "relu", .input_shape = autodiff::Shape{3}}));
+  model->add(nn::Dropout(0.5));
+  model->add(nn::Dense(2));
+  model->compile("mse", std::make_shared<nn::Adam>(0.01));
+  return model;
+}
+
+/// load_checkpoint takes a path: the bytes go to a file of this process's own (its pid in the name), removed after.
+/// It documents autodiff::Error: IoError for a malformed file or metadata, ValueError or ShapeError for a mismatch.
+inline bool checkpoint(std::string_view bytes) {
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("wengert_fuzz_checkpoint_" + std::to_string(getpid()) + ".safetensors");
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out.flush()) throw std::runtime_error("fuzz::checkpoint: cannot write " + path.string());
+  }
+  const std::shared_ptr<nn::Sequential> model = checkpoint_model();
+  bool accepted = true;
+  try {
+    nn::load_checkpoint(path, *model);
+  } catch (const autodiff::Error&) {
+    accepted = false;
+  }
+  std::filesystem::remove(path);
+  return accepted;
 }
 
 }  // namespace fuzz

@@ -59,7 +59,7 @@ struct LstmState {
     i = new_like(c, keep), f = new_like(c, keep), c_tilde = new_like(c, keep);
     const auto [rows, cols] = grid_of(c);
     const Tensor zi = as_rows(z_i), zf = as_rows(z_f), zc = as_rows(z_c), cr = as_rows(c);
-    dispatch(c.dtype(), [&]<class T>(T) {
+    dispatch(c.dtype(), [&, rows = rows, cols = cols]<class T>(T) {
       kernels::lstm_state_forward<T>(rows, cols, rows_of<const T>(zi), rows_of<const T>(zf), rows_of<const T>(zc),
                                      rows_of<const T>(cr), rows_of<T>(c_next), rows_of<T>(i), rows_of<T>(f),
                                      rows_of<T>(c_tilde));
@@ -79,7 +79,7 @@ struct LstmState {
     for (size_t k = 0; k < 4; ++k) d[k] = gradient_for(ctx, k, like);
     const auto [rows, cols] = grid_of(like);
     const Tensor gr = as_rows(g.value()), cr = as_rows(c.value());
-    dispatch(like.dtype(), [&]<class T>(T) {
+    dispatch(like.dtype(), [&, rows = rows, cols = cols]<class T>(T) {
       kernels::lstm_state_backward<T>(rows, cols, rows_of<const T>(gr), rows_of<const T>(cr), rows_of<const T>(i),
                                       rows_of<const T>(f), rows_of<const T>(c_tilde), rows_of<T>(d[0]),
                                       rows_of<T>(d[1]), rows_of<T>(d[2]), rows_of<T>(d[3]));
@@ -98,7 +98,7 @@ struct LstmOutput {
     o = new_like(c, keep), tanh_c = new_like(c, keep);
     const auto [rows, cols] = grid_of(c);
     const Tensor zo = as_rows(z_o), cr = as_rows(c);
-    dispatch(c.dtype(), [&]<class T>(T) {
+    dispatch(c.dtype(), [&, rows = rows, cols = cols]<class T>(T) {
       kernels::lstm_output_forward<T>(rows, cols, rows_of<const T>(zo), rows_of<const T>(cr), rows_of<T>(h),
                                       rows_of<T>(o), rows_of<T>(tanh_c));
     });
@@ -115,7 +115,7 @@ struct LstmOutput {
     const Tensor dz = gradient_for(ctx, 0, like), dc = gradient_for(ctx, 1, like);
     const auto [rows, cols] = grid_of(like);
     const Tensor gr = as_rows(g.value());
-    dispatch(like.dtype(), [&]<class T>(T) {
+    dispatch(like.dtype(), [&, rows = rows, cols = cols]<class T>(T) {
       kernels::lstm_output_backward<T>(rows, cols, rows_of<const T>(gr), rows_of<const T>(o),
                                        rows_of<const T>(tanh_c), rows_of<T>(dz), rows_of<T>(dc));
     });
