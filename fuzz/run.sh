@@ -51,7 +51,7 @@ for p in "${parsers[@]}"; do
     status=1
     echo "fuzz_$p FAILED; see $build/$p.log and $build/artifacts/$p/"
   fi
-  grep -E "^#[0-9]+ +DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb" \
+  grep -E "^#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb" \
        "$build/$p.log" || true
   echo "new this run: $(ls "$build/corpus/$p" | wc -l) inputs"
   keep_corpus "$p"
