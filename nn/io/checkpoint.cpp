@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -47,6 +48,16 @@ void set_engine_state(autodiff::Generator& gen, const std::string& state, const 
   gen.engine() = engine;
 }
 
+// Each parameter's slot names ({"dense_1.kernel": ["m", "v"]}): load_checkpoint refuses a file that lost one,
+// which would otherwise come back as zeros at the next step and resume silently off the uninterrupted run.
+json slot_names(const Model& model) {
+  json out = json::object();
+  for (const auto& [name, p] : model.named_parameters())
+    if (const Slots* slots = model.optimizer().slots(name))
+      for (const auto& [slot, t] : *slots) out[name].push_back(slot);
+  return out;
+}
+
 json optimizer_json(const Model& model) {
   if (!model.compiled()) return nullptr;
   const Optimizer& opt = model.optimizer();
@@ -55,7 +66,8 @@ json optimizer_json(const Model& model) {
           {"learning_rate", opt.learning_rate()},
           {"clip_value", opt.clip_value},
           {"clip_norm", opt.clip_norm},
-          {"schedule", opt.schedule() ? json(opt.schedule()->type()) : json(nullptr)}};
+          {"schedule", opt.schedule() ? json(opt.schedule()->type()) : json(nullptr)},
+          {"slots", slot_names(model)}};
 }
 
 io::NamedTensors slot_tensors(const Model& model) {
@@ -107,9 +119,32 @@ void check_same_model(const Model& model, const json& meta, const std::map<std::
   check<ValueError>(diff.empty(), "load_checkpoint: '{}': {}", source, diff);
 }
 
+// A whole number in [lo, hi] from the metadata: get<int> of a JSON 1e300 or 2.5 would be undefined behaviour.
+int64_t whole_number(const json& meta, const char* key, int64_t lo, int64_t hi, const std::string& source) {
+  const json& v = meta.at(key);
+  const bool ok = v.is_number_unsigned() ? v.get<uint64_t>() <= static_cast<uint64_t>(hi)
+                                         : v.is_number_integer() && v.get<int64_t>() >= lo && v.get<int64_t>() <= hi;
+  check<IoError>(ok, "load_checkpoint: '{}': \"{}\" must be a whole number in [{}, {}]; got {}", source, key, lo, hi,
+                 v.dump());
+  return v.get<int64_t>();
+}
+
+// Every slot the writer recorded is in the file (checkpoints from before the record are taken as they are).
+void check_slots_present(const json& meta, const std::map<std::string, Slots>& by_param, const std::string& source) {
+  if (!meta.contains("slots")) return;
+  for (const auto& [param, names] : meta.at("slots").items())
+    for (const json& slot : names) {
+      const auto it = by_param.find(param);
+      check<IoError>(it != by_param.end() && it->second.contains(slot.get<std::string>()),
+                     "load_checkpoint: '{}' lacks the optimizer slot {}{}/{} that its writer recorded", source,
+                     kSlotPrefix, param, slot.get<std::string>());
+    }
+}
+
 void restore_optimizer(Model& model, const json& meta, const io::NamedTensors& slots, const std::string& source) {
   Optimizer& opt = model.optimizer();
   std::map<std::string, Slots> by_param = slots_by_param(slots, source);
+  check_slots_present(meta, by_param, source);
   for (const auto& [name, p] : model.named_parameters()) {
     auto it = by_param.find(name);
     for (const auto& [slot, t] : it == by_param.end() ? Slots{} : it->second)
@@ -121,7 +156,7 @@ void restore_optimizer(Model& model, const json& meta, const io::NamedTensors& s
   }
   check<ValueError>(by_param.empty(), "load_checkpoint: '{}' has optimizer slots for '{}', not a model parameter",
                     source, by_param.empty() ? "" : by_param.begin()->first);
-  opt.set_iterations(meta.at("iterations").get<int64_t>());
+  opt.set_iterations(whole_number(meta, "iterations", 0, std::numeric_limits<int64_t>::max(), source));
   if (!opt.schedule()) opt.set_learning_rate(meta.at("learning_rate").get<double>());
   opt.clip_value = meta.at("clip_value").get<double>();
   opt.clip_norm = meta.at("clip_norm").get<double>();
@@ -177,7 +212,7 @@ int load_checkpoint(const std::filesystem::path& path, Model& model) {
     assign_state(model, weights, {.strict = true}, "load_checkpoint", source);
     if (!optimizer.is_null()) restore_optimizer(model, optimizer, slots, source);
     restore_generators(model, meta.at("rng"), source);
-    return meta.at("epoch").get<int>();
+    return static_cast<int>(whole_number(meta, "epoch", 0, std::numeric_limits<int>::max(), source));
   } catch (const json::exception& e) {
     throw IoError(fmt::format("load_checkpoint: '{}': malformed '{}' metadata: {}", source, kCheckpointMetadataKey,
                               e.what()));

@@ -5,7 +5,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
+#include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "nn/io/checkpoint.hpp"
 #include "nn/io/model_io.hpp"
@@ -143,5 +146,52 @@ BOOST_AUTO_TEST_CASE(a_nan_optimizer_slot_in_a_checkpoint_is_an_error_naming_the
   nn::io::save_safetensors(path, file.tensors, file.metadata);
   BOOST_CHECK_EXCEPTION(nn::load_checkpoint(path, *model()), autodiff::ValueError,
                         testing::message_has({"load_checkpoint", "\"optimizer/dense_1.kernel/m\"", "element 0"}));
+  fs::remove(path);
+}
+
+namespace {
+// A checkpoint of the trained model(), rewritten as a foreign tool would (its checksums match) after `edit`
+// changes its tensors or its checkpoint metadata.
+fs::path edited_checkpoint(const std::string& name, const std::function<void(nn::io::TensorFile&)>& edit) {
+  const fs::path path = temp(name);
+  auto m = model();
+  m->fit(autodiff::ones({4, 3}), autodiff::ones({4, 2}), {.epochs = 1, .verbose = 0});
+  nn::save_checkpoint(path, *m, 1);
+  nn::io::TensorFile file = nn::io::load_safetensors(path);
+  edit(file);
+  nn::io::save_safetensors(path, file.tensors, file.metadata);
+  return path;
+}
+
+// The checkpoint JSON with one field of its own (or of its "optimizer" object) replaced by raw JSON text.
+std::function<void(nn::io::TensorFile&)> set_field(const std::string& key, const std::string& raw, bool in_optimizer) {
+  return [=](nn::io::TensorFile& file) {
+    std::string& text = file.metadata.at(nn::kCheckpointMetadataKey);
+    auto meta = nlohmann::json::parse(text);
+    (in_optimizer ? meta["optimizer"] : meta)[key] = nlohmann::json::parse(raw);
+    text = meta.dump();
+  };
+}
+}  // namespace
+
+// get<int> of a JSON 1e300 was undefined behaviour (UBSan stopped the checkpoint fuzzer's replay of such a file).
+BOOST_AUTO_TEST_CASE(an_epoch_or_step_count_that_is_no_whole_number_in_range_is_an_error) {
+  for (const auto& [key, raw, in_optimizer] : std::vector<std::tuple<std::string, std::string, bool>>{
+           {"epoch", "1e300", false}, {"epoch", "-5", false}, {"epoch", "2.5", false},
+           {"epoch", "4294967296", false}, {"iterations", "1e300", true}, {"iterations", "-1", true}}) {
+    const fs::path path = edited_checkpoint("count.safetensors", set_field(key, raw, in_optimizer));
+    BOOST_CHECK_EXCEPTION(nn::load_checkpoint(path, *model()), autodiff::IoError,
+                          testing::message_has({"load_checkpoint", "\"" + key + "\" must be a whole number"}));
+    fs::remove(path);
+  }
+}
+
+// A lost Adam slot would come back as zeros at the next step: the resume would silently leave the original run.
+BOOST_AUTO_TEST_CASE(a_checkpoint_missing_an_optimizer_slot_its_writer_recorded_is_an_error) {
+  const fs::path path = edited_checkpoint("lost_slot.safetensors", [](nn::io::TensorFile& file) {
+    std::erase_if(file.tensors, [](const auto& entry) { return entry.first == "optimizer/dense_1.kernel/v"; });
+  });
+  BOOST_CHECK_EXCEPTION(nn::load_checkpoint(path, *model()), autodiff::IoError,
+                        testing::message_has({"load_checkpoint", "optimizer/dense_1.kernel/v"}));
   fs::remove(path);
 }
