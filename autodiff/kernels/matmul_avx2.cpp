@@ -7,6 +7,10 @@
 #include "autodiff/kernels/matmul_block.hpp"
 #include "autodiff/kernels/matmul_kernels.hpp"
 #include "autodiff/kernels/matmul_pack.hpp"
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#include "autodiff/kernels/matmul_tile.hpp"
+#pragma GCC pop_options
 
 namespace autodiff::kernels::detail {
 namespace {
@@ -61,45 +65,12 @@ struct F64x4 {
   }
 };
 
-// C[M, nr] (+)= Ap[M, kc] · Bp[kc, nr] for one register tile; nr ≤ NV·W, the
-// last vector is masked. Ap panels have stride S::MR, Bp panels S::NV·S::W.
 template <class S, int M, int NV>
 struct Tile {
   using T = typename S::T;
   [[gnu::target("avx2,fma"), gnu::hot]] static void run(int64_t kc, const T* ap, const T* bp, T* c, int64_t ldc, int nr,
                                                         bool accumulate) {
-    using V = typename S::V;
-    constexpr int nr_full = S::NV * S::W;
-    V acc[M][NV];
-#pragma GCC unroll 32
-    for (int i = 0; i < M; ++i)
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[i][v] = S::zero();
-#pragma GCC unroll 4
-    for (int64_t p = 0; p < kc; ++p) {
-      V b[NV];
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) b[v] = S::load(bp + v * S::W);
-#pragma GCC unroll 32
-      for (int i = 0; i < M; ++i) {
-        const V a = S::bcast(ap + i);
-#pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) acc[i][v] = S::fma(a, b[v], acc[i][v]);
-      }
-      ap += S::MR;
-      bp += nr_full;
-    }
-#pragma GCC unroll 32
-    for (int i = 0; i < M; ++i) {
-      T* row = c + i * ldc;
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) {
-        const auto mask = S::mask(nr - v * S::W);
-        V x = acc[i][v];
-        if (accumulate) x = S::add(x, S::load(mask, row + v * S::W));
-        S::store(mask, row + v * S::W, x);
-      }
-    }
+    tile<S, M, NV>(kc, ap, bp, S::NV * S::W, c, ldc, nr, accumulate);
   }
 };
 

@@ -8,18 +8,23 @@
 #include "autodiff/kernels/matmul_block.hpp"
 #include "autodiff/kernels/matmul_kernels.hpp"
 #include "autodiff/kernels/matmul_pack.hpp"
+#pragma GCC push_options
+#pragma GCC target("avx512f")
+#include "autodiff/kernels/matmul_tile.hpp"
+#pragma GCC pop_options
 
 namespace autodiff::kernels::detail {
 namespace {
 
 // Register tile [MR, NV·W]: MR·NV accumulators plus NV B vectors and one
-// broadcast A value fit the 32 zmm registers. The tiles load full vectors and
-// broadcast A from its packed panel; the rest is the shared F32/F64.
+// broadcast A value fit the 32 zmm registers. The tiles (matmul_tile.hpp) load
+// full vectors and broadcast A from its packed panel; the rest is the shared F32/F64.
 struct F32x16 : F32 {
   static constexpr int MR = 12, NV = 2;
   using F32::load;
   [[gnu::always_inline, gnu::target("avx512f")]] static inline V load(const T* p) { return _mm512_loadu_ps(p); }
   [[gnu::always_inline, gnu::target("avx512f")]] static inline V bcast(const T* p) { return _mm512_set1_ps(*p); }
+  static Mask mask(int rest) { return lanes<F32>(rest); }
 };
 
 struct F64x8 : F64 {
@@ -27,6 +32,7 @@ struct F64x8 : F64 {
   using F64::load;
   [[gnu::always_inline, gnu::target("avx512f")]] static inline V load(const T* p) { return _mm512_loadu_pd(p); }
   [[gnu::always_inline, gnu::target("avx512f")]] static inline V bcast(const T* p) { return _mm512_set1_pd(*p); }
+  static Mask mask(int rest) { return lanes<F64>(rest); }
 };
 
 // pack_panel for float, with full panels of a source contiguous along p (a
@@ -47,49 +53,6 @@ template <int64_t W>
       for (int64_t d = 0; d < 16; ++d) _mm512_mask_storeu_ps(dst + (p + d) * W + x0, mask, r[d]);
     }
   if (p < kc) pack_panel<float, W>(src + p, rs_x, 1, W, kc - p, dst + p * W);
-}
-
-// C[M, nr] (+)= Ap[M, kc] · B[kc, nr] for one register tile; nr ≤ NV·W, the
-// last vector is masked. Ap panels have stride S::MR; B rows have stride ldb,
-// S::NV·S::W in a packed panel. A B read in place has full rows (nr = NV·W).
-template <class S, int M, int NV>
-[[gnu::always_inline, gnu::target("avx512f")]] inline void tile(int64_t kc, const typename S::T* ap,
-                                                                const typename S::T* bp, int64_t ldb,
-                                                                typename S::T* c, int64_t ldc, int nr,
-                                                                bool accumulate) {
-  using V = typename S::V;
-  for (int i = 0; i < M; ++i) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-  V acc[M][NV];
-#pragma GCC unroll 32
-  for (int i = 0; i < M; ++i)
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) acc[i][v] = S::zero();
-#pragma GCC unroll 4
-  for (int64_t p = 0; p < kc; ++p) {
-    V b[NV];
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) b[v] = S::load(bp + v * S::W);
-#pragma GCC unroll 32
-    for (int i = 0; i < M; ++i) {
-      const V a = S::bcast(ap + i);
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[i][v] = S::fma(a, b[v], acc[i][v]);
-    }
-    ap += S::MR;
-    bp += ldb;
-  }
-#pragma GCC unroll 32
-  for (int i = 0; i < M; ++i) {
-    typename S::T* row = c + i * ldc;
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) {
-      const int rest = nr - v * S::W;
-      const auto mask = static_cast<typename S::Mask>(rest >= S::W ? ~0u : (1u << rest) - 1u);
-      V x = acc[i][v];
-      if (accumulate) x = S::add(x, S::load(mask, row + v * S::W));
-      S::store(mask, row + v * S::W, x);
-    }
-  }
 }
 
 template <class S, int M, int NV>
