@@ -59,13 +59,13 @@ void sweep(const Var& y, const GradOptions& options, std::string_view who, Wante
     const Node& node = tape.node(i);  // deque: stays valid while create_graph appends
     if (wanted(i)) deliver(i, g);
     if (!node.op || sums.absorb(node, i, g)) continue;
-    const std::vector<Tensor> into = sums.blocks_for(node);
+    const std::vector<Tensor> reserved = sums.reserved_for(node);
     Grads in_grads;
     {
       detail::InBackward blame_this_op;
-      in_grads = node.op->backward(Ctx{node.inputs, node.output, into}, g);
+      in_grads = node.op->backward(Ctx{node.inputs, node.output, options.create_graph, reserved}, g);
     }
-    sums.release_unused(node, into, in_grads);
+    sums.release_unused(node, reserved, in_grads);
     check<ShapeError>(in_grads.size() == node.inputs.size(), "{}: backward returned {} gradients for {} inputs",
                       node.op->name(), in_grads.size(), node.inputs.size());
     for (size_t k = 0; k < in_grads.size(); ++k) {

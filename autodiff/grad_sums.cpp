@@ -1,6 +1,7 @@
 #include "autodiff/grad_sums.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "autodiff/ops/elementwise.hpp"
 
@@ -11,9 +12,12 @@ bool same_view(const Tensor& a, const Tensor& b) {
   return a.storage() == b.storage() && a.offset() == b.offset() && a.shape() == b.shape() && a.strides() == b.strides();
 }
 
-// Where a node's VJP lands as one block of its input's gradient (a first-order step-1 slice), if it does.
+// Where a node's VJP lands as one unit-step block of its input's gradient (a step-1 slice), if it does: such
+// blocks can tile a sum.
 std::optional<Block> block_of(const Node& node) {
-  return node.op && node.op->adds_vjp_into_input() ? node.op->vjp_block() : std::nullopt;
+  if (!node.op) return std::nullopt;
+  const Route r = node.op->route();
+  return r.kind == Route::block && r.at.step == 1 ? std::optional(r.at) : std::nullopt;
 }
 
 }  // namespace
@@ -91,7 +95,7 @@ Tensor GradSums::place(size_t s) {
   if (!producer.op || wanted_(static_cast<int64_t>(s))) return {};
   if (block_of(producer)) return reserve(s);
   const Var& in = producer.inputs[0];
-  if (!producer.op->passes_gradient_to_input0() || !in.requires_grad() || in.numel() != producer.output.numel())
+  if (producer.op->route().kind != Route::through || !in.requires_grad() || in.numel() != producer.output.numel())
     return {};
   const Tensor t = place(node_of(in));
   return t.defined() && t.is_contiguous() ? t.reshape(producer.output.shape()) : Tensor();
@@ -136,7 +140,7 @@ void GradSums::release(size_t n) {
   if (it == reserved_.end()) return;
   const Node& node = tape_.node(static_cast<int64_t>(n));
   auto& written = blocks_.at(node_of(node.inputs[0])).ranges;
-  const Block b = *node.op->vjp_block();
+  const Block b = node.op->route().at;
   if (const auto w = std::ranges::find(written, std::pair{b.start, b.stop}); w != written.end()) written.erase(w);
   reserved_.erase(it);
 }
@@ -154,7 +158,8 @@ const Tensor& GradSums::own(size_t s, const Var& in) {
 }
 
 bool GradSums::absorb(const Node& node, int64_t i, const Var& g) {
-  if (create_ || !node.op->adds_vjp_into_input()) return false;
+  const Route route = node.op->route();
+  if (create_ || route.kind != Route::block) return false;
   const Var& in = node.inputs[0];
   if (!in.requires_grad()) return true;
   if (const auto r = reserved_.find(static_cast<size_t>(i)); r != reserved_.end()) {
@@ -162,28 +167,29 @@ bool GradSums::absorb(const Node& node, int64_t i, const Var& g) {
     return true;
   }
   const size_t s = node_of(in);
-  const std::optional<Block> b = node.op->vjp_block();
-  if (!b || !write_block(s, in, *b, g.value())) node.op->add_vjp_into(g.value(), own(s, in));
+  const Block& b = route.at;
+  if (b.step != 1 || !write_block(s, in, b, g.value()))
+    own(s, in).slice(b.axis, b.start, b.stop, b.step).add_(g.value());
   return true;
 }
 
-std::vector<Tensor> GradSums::blocks_for(const Node& node) {
-  std::vector<Tensor> into;
-  if (create_) return into;
+std::vector<Tensor> GradSums::reserved_for(const Node& node) {
+  std::vector<Tensor> reserved;
+  if (create_) return reserved;
   for (size_t k = 0; k < node.inputs.size(); ++k) {
     const Var& in = node.inputs[k];
     if (!in.requires_grad()) continue;
     Tensor block = reserve(node_of(in));
     if (!block.defined()) continue;
-    into.resize(node.inputs.size());
-    into[k] = std::move(block);
+    reserved.resize(node.inputs.size());
+    reserved[k] = std::move(block);
   }
-  return into;
+  return reserved;
 }
 
-void GradSums::release_unused(const Node& node, const std::vector<Tensor>& into, const Grads& in_grads) {
-  for (size_t k = 0; k < into.size(); ++k)
-    if (into[k].defined() && !(k < in_grads.size() && in_grads[k].defined())) release(node_of(node.inputs[k]));
+void GradSums::release_unused(const Node& node, const std::vector<Tensor>& reserved, const Grads& in_grads) {
+  for (size_t k = 0; k < reserved.size(); ++k)
+    if (reserved[k].defined() && !(k < in_grads.size() && in_grads[k].defined())) release(node_of(node.inputs[k]));
 }
 
 void GradSums::add(const Var& input, Var g) {

@@ -21,12 +21,13 @@ class GradSums {
   void seed(int64_t top, Var g);
   /// Node i's total gradient, taken out of the sums; undefined when none reached it.
   Var take(int64_t i);
-  /// A first-order step-1 slice adds g into its input's sum itself (OpBase::add_vjp_into): done here, true.
+  /// In a first-order sweep, a node whose VJP is g placed in a block of its input (Route::block) is not run:
+  /// g is written or added into that block of the input's sum here, and this returns true.
   bool absorb(const Node& node, int64_t i, const Var& g);
-  /// The blocks where node's VJP may write its inputs' gradients (Ctx::into); empty when there are none.
-  std::vector<Tensor> blocks_for(const Node& node);
+  /// The blocks of node's inputs' sums reserved for its VJP's results (Ctx::reserved); empty when there are none.
+  std::vector<Tensor> reserved_for(const Node& node);
   /// After node's VJP: a block handed over that no gradient came back for is unwritten again.
-  void release_unused(const Node& node, const std::vector<Tensor>& into, const Grads& in_grads);
+  void release_unused(const Node& node, const std::vector<Tensor>& reserved, const Grads& in_grads);
   /// Adds g, already reduced to the input's shape, into that input's sum.
   void add(const Var& input, Var g);
 

@@ -6,8 +6,8 @@
 // written next to each other. forward computes the value (and may keep state
 // that backward needs); backward returns one gradient per input, written with
 // differentiable ops on Vars so that create_graph gives gradients of gradients.
+// An op may also declare `Route route() const`: where its VJP for input 0 lands.
 // apply() runs forward and records the node. See docs/adding_an_op.md.
-#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -18,22 +18,38 @@ namespace autodiff {
 
 using Grads = std::vector<Var>;
 
+/// [start, stop) by step along axis: where a slice's VJP lands in its input's gradient.
+struct Block {
+  int64_t axis, start, stop, step;
+};
+
+/// Where an op's VJP for input 0 lands, declared by the op (`Route route() const`) so that a first-order sweep
+/// can keep gradients in place; backward stays the one VJP every caller may use. docs/adding_an_op.md,
+/// "Where a gradient may be written".
+struct Route {
+  enum Kind : char {
+    anywhere,  // backward's results are added to the inputs' sums (every op that declares nothing)
+    block,     // the VJP is g placed at `at` in zeros of input 0's shape (a slice)
+    through,   // the VJP is g itself, or g reshaped, when input 0 has as many elements as the output
+  } kind = anywhere;
+  Block at{};
+};
+
 /// What backward sees: the recorded inputs and output.
 struct Ctx {
   std::span<const Var> inputs;
   const Var& output;
-  /// Where a first-order sweep would copy input i's gradient (a block of a split input's gradient), when
-  /// backward may write it there instead and return a Var of that block; empty or undefined elsewhere.
-  std::span<const Tensor> into = {};
+  /// The sweep records this backward (create_graph): the VJP must be written with differentiable ops. A VJP
+  /// that has a faster kernel form may use it only when this is false.
+  bool create_graph = false;
+  /// Blocks of the inputs' gradient sums reserved for this VJP's results (see grad_out); empty or undefined.
+  std::span<const Tensor> reserved = {};
   /// Whether input i needs a gradient; backward may return an undefined Var for the others.
   bool needs(size_t i) const { return inputs[i].requires_grad(); }
-  /// into[i], or an undefined tensor.
-  Tensor block(size_t i) const { return i < into.size() ? into[i] : Tensor(); }
-};
-
-/// [start, stop) along axis: where a step-1 slice's VJP lands in its input's gradient.
-struct Block {
-  int64_t axis, start, stop;
+  /// Where a kernel-written VJP writes input i's gradient, shaped and typed as `like`: the block of that input's
+  /// sum the sweep reserved for it (a piece of a split: its rows may be strided, each row is unit-stride), else
+  /// a new contiguous tensor. Returning it as the gradient is then free.
+  Tensor grad_out(size_t i, const Tensor& like) const;
 };
 
 class OpBase {
@@ -41,18 +57,7 @@ class OpBase {
   virtual ~OpBase() = default;
   virtual std::string_view name() const = 0;
   virtual Grads backward(const Ctx& ctx, const Var& g) const = 0;
-  /// Whether a first-order sweep calls add_vjp_into instead of backward (the op struct has add_vjp_into).
-  virtual bool adds_vjp_into_input() const { return false; }
-  /// Adds the VJP for input 0 into acc, that input's gradient sum so far (contiguous, owned by the sweep).
-  /// A slice adds g into its block, instead of returning g padded with zeros to the whole input.
-  virtual void add_vjp_into(const Tensor& /*g*/, const Tensor& /*acc*/) const {}
-  /// Where add_vjp_into adds g, when that is one block along one axis: the sweep then writes g there if
-  /// nothing else has, instead of zero-filling the input's whole gradient first (the op struct has vjp_block).
-  virtual std::optional<Block> vjp_block() const { return std::nullopt; }
-  /// Whether the VJP for input 0 is g itself, or g reshaped, whenever that input has as many elements as the
-  /// output (addmm's c, reshape): the output's gradient sum can then live where input 0's goes (the op struct
-  /// has passes_gradient_to_input0).
-  virtual bool passes_gradient_to_input0() const { return false; }
+  virtual Route route() const = 0;
 };
 
 template <class Op>
@@ -61,21 +66,11 @@ class OpModel final : public OpBase {
   explicit OpModel(Op op) : op_(std::move(op)) {}
   std::string_view name() const override { return Op::name; }
   Grads backward(const Ctx& ctx, const Var& g) const override { return op_.backward(ctx, g); }
-  bool adds_vjp_into_input() const override { return requires(const Tensor& t) { op_.add_vjp_into(t, t); }; }
-  void add_vjp_into(const Tensor& g, const Tensor& acc) const override {
-    if constexpr (requires { op_.add_vjp_into(g, acc); }) op_.add_vjp_into(g, acc);
-  }
-  std::optional<Block> vjp_block() const override {
-    if constexpr (requires { op_.vjp_block(); })
-      return op_.vjp_block();
+  Route route() const override {
+    if constexpr (requires { op_.route(); })
+      return op_.route();
     else
-      return std::nullopt;
-  }
-  bool passes_gradient_to_input0() const override {
-    if constexpr (requires { Op::passes_gradient_to_input0; })
-      return Op::passes_gradient_to_input0;
-    else
-      return false;
+      return {};
   }
 
  private:

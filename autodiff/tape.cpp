@@ -108,3 +108,14 @@ Var finish(std::unique_ptr<OpBase> (*make)(void*), void* op, std::string_view na
 
 }  // namespace detail
 }  // namespace autodiff
+
+namespace autodiff {
+
+Tensor Ctx::grad_out(size_t i, const Tensor& like) const {
+  const Tensor b = i < reserved.size() ? reserved[i] : Tensor();
+  // Kernels take rows with a stride: a 2-d block of columns, or any contiguous block.
+  const bool rows = b.defined() && (b.is_contiguous() || (b.rank() == 2 && b.strides()[1] == 1));
+  return rows && b.shape() == like.shape() && b.dtype() == like.dtype() ? b : Tensor::empty(like.shape(), like.dtype());
+}
+
+}  // namespace autodiff

@@ -28,12 +28,9 @@ struct Slice {
   int64_t axis, start, stop, step;
   Tensor forward(const Tensor& x) { return x.slice(axis, start, stop, step); }
   Grads backward(const Ctx& c, const Var& g) const;
-  // The split of a time-major sequence or of stacked gates: each piece's gradient goes straight into its block.
-  void add_vjp_into(const Tensor& g, const Tensor& acc) const { acc.slice(axis, start, stop, step).add_(g); }
-  std::optional<Block> vjp_block() const {
-    if (step != 1) return std::nullopt;
-    return Block{axis, start, stop};
-  }
+  // A first-order sweep writes g into its block of the input's gradient itself, so the split of a time-major
+  // sequence or of stacked gates writes its input's gradient once, with no zero-padded pieces.
+  Route route() const { return {Route::block, {axis, start, stop, step}}; }
 };
 
 // A block [start, stop) of `shape` along axis holding g, zeros elsewhere, written in one pass.

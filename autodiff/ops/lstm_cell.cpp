@@ -38,13 +38,9 @@ kernels::Rows<P> rows_of(const Tensor& t) {
 
 Tensor new_like(const Tensor& t, bool wanted) { return wanted ? Tensor::empty(t.shape(), t.dtype()) : Tensor(); }
 
-// Where input k's gradient goes: the block the sweep hands over (Ctx::into) when its rows have unit stride,
-// else a new tensor; none if the input needs none.
+// Where input k's gradient is written (a reserved block of its sum, or a new tensor); none if it needs none.
 Tensor gradient_for(const Ctx& ctx, size_t k, const Tensor& like) {
-  if (!ctx.needs(k)) return {};
-  const Tensor b = ctx.block(k);
-  const bool fits = b.defined() && b.shape() == like.shape() && b.dtype() == like.dtype() && is_rows(b);
-  return fits ? b : Tensor::empty(like.shape(), like.dtype());
+  return ctx.needs(k) ? ctx.grad_out(k, like) : Tensor();
 }
 
 Var gradient(const Tensor& t) { return t.defined() ? Var(t) : Var(); }  // none for an input that needs none
@@ -69,7 +65,7 @@ struct LstmState {
 
   Grads backward(const Ctx& ctx, const Var& g) const {
     const Var &z_i = ctx.inputs[0], &z_f = ctx.inputs[1], &z_c = ctx.inputs[2], &c = ctx.inputs[3];
-    if (grad_enabled()) {  // create_graph: the derivatives of the gate equations, as ops
+    if (ctx.create_graph) {  // the derivatives of the gate equations, as ops
       const Var iv = sigmoid(z_i), fv = sigmoid(z_f), cv = tanh(z_c);
       return {ctx.needs(0) ? g * cv * iv * (1.0 - iv) : Var(), ctx.needs(1) ? g * c * fv * (1.0 - fv) : Var(),
               ctx.needs(2) ? g * iv * (1.0 - cv * cv) : Var(), ctx.needs(3) ? g * fv : Var()};
@@ -107,7 +103,7 @@ struct LstmOutput {
 
   Grads backward(const Ctx& ctx, const Var& g) const {
     const Var &z_o = ctx.inputs[0], &c = ctx.inputs[1];
-    if (grad_enabled()) {
+    if (ctx.create_graph) {
       const Var ov = sigmoid(z_o), tv = tanh(c);
       return {ctx.needs(0) ? g * tv * ov * (1.0 - ov) : Var(), ctx.needs(1) ? g * ov * (1.0 - tv * tv) : Var()};
     }
