@@ -71,18 +71,17 @@ Shape Recurrent::output_shape(const Shape& input_shape) const {
   check<ShapeError>(input_shape.rank() == 2, "{}: expected input [time, features]; got {}", type(), input_shape);
   check<ShapeError>(input_shape[1] > 0, "{}: input has no features; got {}", type(), input_shape);
   if (built())
-    check<ShapeError>(input_shape[1] == kernel_.size(0), "{}: built for {} features; got input {}", type(),
-                      kernel_.size(0), input_shape);
+    check<ShapeError>(input_shape[1] == kernel().size(0), "{}: built for {} features; got input {}", type(),
+                      kernel().size(0), input_shape);
   if (return_sequences_) return Shape{input_shape[0], units_};
   return Shape{units_};
 }
 
 void Recurrent::build(const Shape& input_shape, autodiff::Generator& gen) {
   const int64_t features = input_shape[1], width = config_.gates * units_;
-  kernel_ = register_parameter("kernel", initialize(config_.kernel_initializer, {features, width}, gen, dtype()));
-  recurrent_kernel_ =
-      register_parameter("recurrent_kernel", initialize(config_.recurrent_initializer, {units_, width}, gen, dtype()));
-  bias_ = register_parameter("bias", initial_bias(gen));
+  register_parameter("kernel", initialize(config_.kernel_initializer, {features, width}, gen, dtype()));
+  register_parameter("recurrent_kernel", initialize(config_.recurrent_initializer, {units_, width}, gen, dtype()));
+  register_parameter("bias", initial_bias(gen));
 }
 
 Tensor Recurrent::initial_bias(autodiff::Generator& gen) const {

@@ -122,12 +122,12 @@ class Recurrent : public Layer {
   RnnOutput forward_with_state(const Var& x, RnnState initial_state);
   int64_t units() const { return units_; }
   bool return_sequences() const { return return_sequences_; }
-  /// [features, gates·units]; undefined before build.
-  const Var& kernel() const { return kernel_; }
-  /// [units, gates·units]; undefined before build.
-  const Var& recurrent_kernel() const { return recurrent_kernel_; }
-  /// [gates·units] ([2, 3·units] for GRU); undefined before build.
-  const Var& bias() const { return bias_; }
+  /// [features, gates·units]; IndexError before build.
+  const Var& kernel() const { return parameter("kernel"); }
+  /// [units, gates·units]; IndexError before build.
+  const Var& recurrent_kernel() const { return parameter("recurrent_kernel"); }
+  /// [gates·units] ([2, 3·units] for GRU); IndexError before build.
+  const Var& bias() const { return parameter("bias"); }
 
  protected:
   struct Config {
@@ -141,7 +141,8 @@ class Recurrent : public Layer {
   Recurrent(Config config, std::optional<Shape> input_shape);
   /// The initial bias value; the default draws bias_initializer for [gates·units].
   virtual Tensor initial_bias(autodiff::Generator& gen) const;
-  /// The cell over the current parameters.
+  /// The cell over the current parameters, read through parameter() on each forward (so functional_call's
+  /// substitutes are used); the cell then holds them for every time step.
   virtual RnnCell cell() const = 0;
   /// This layer's options struct with the fields every recurrent layer shares filled in.
   template <class O>
@@ -167,7 +168,6 @@ class Recurrent : public Layer {
   Config config_;
   int64_t units_;
   bool return_sequences_;
-  Var kernel_, recurrent_kernel_, bias_;
 
  private:
   void check_input(const Var& x) const;
