@@ -13,14 +13,15 @@ namespace {
 // (batch 128: 3,584 rows, 7 MB for an LSTM(128)) leaves the cache between its matmul and the
 // steps that read it, and measured slower than a matmul per step.
 constexpr int64_t kHoistRowsWithoutGrad = 256;
+}  // namespace
 
-// The loop both unrolls share: x [batch, time, features] made time-major once and cut into steps
+// x [batch, time, features] made time-major once and cut into steps
 // (each a contiguous view), projected first when `project` is given. Training always projects
 // every step at once: one matmul forward and one for the weights' gradient instead of one each
 // per step. The steps are flat slices of one tensor: a first-order sweep adds each step's
 // gradient into its block of that tensor's gradient.
-RnnOutput run_steps(const Var& x, RnnState state, const std::function<Var(const Var&)>& project, const RnnStep& step,
-                    bool return_sequences) {
+RnnOutput unroll(const Var& x, RnnState state, const RnnCell& cell, bool return_sequences) {
+  const auto& [project, step] = cell;
   check<ShapeError>(x.rank() == 3 && x.size(1) > 0, "unroll: expected x [batch, time, features]; got {}", x.shape());
   const int64_t batch = x.size(0), time = x.size(1);
   Var rows = autodiff::reshape(autodiff::permute(x, {1, 0, 2}), Shape{time * batch, x.size(2)});
@@ -39,15 +40,6 @@ RnnOutput run_steps(const Var& x, RnnState state, const std::function<Var(const 
   }
   Var output = return_sequences ? autodiff::stack(outputs, 1) : state[0];
   return {std::move(output), std::move(state)};
-}
-}  // namespace
-
-RnnOutput unroll(const Var& x, RnnState state, const RnnStep& step, bool return_sequences) {
-  return run_steps(x, std::move(state), nullptr, step, return_sequences);
-}
-
-RnnOutput unroll(const Var& x, RnnState state, const RnnCell& cell, bool return_sequences) {
-  return run_steps(x, std::move(state), cell.project, cell.step, return_sequences);
 }
 
 namespace detail {

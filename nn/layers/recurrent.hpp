@@ -33,12 +33,11 @@ struct RnnOutput {
 /// depends on x alone (the cells: [x, 1]·[W; b]); unroll runs it once over every time step, one
 /// matmul instead of one per step. step goes on from one time step's projection.
 struct RnnCell {
+  /// Empty: each step takes x_t itself.
   std::function<Var(const Var& x)> project;
   RnnStep step;
 };
 
-/// Runs step over x [batch, time, features] from `state`, one loop iteration per time step.
-RnnOutput unroll(const Var& x, RnnState state, const RnnStep& step, bool return_sequences);
 /// Runs cell.step over the projections of x [batch, time, features]: all time steps projected at once
 /// when recording gradients or when there are at most 256 rows (time·batch), else each step's in the loop.
 RnnOutput unroll(const Var& x, RnnState state, const RnnCell& cell, bool return_sequences);
