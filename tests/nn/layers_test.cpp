@@ -1,19 +1,14 @@
-// GCC 12 at -O3 warns -Wrestrict inside Boost's data-test-case naming (a false positive, GCC bug 105651).
 #include "nn/layers.hpp"
 #include "tests/message.hpp"
 
 #include <algorithm>
-#include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 #include <cmath>
-#include <functional>
-#include <ostream>
 
 using autodiff::DType;
 using autodiff::Shape;
 using autodiff::Tensor;
 using autodiff::Var;
-namespace bdata = boost::unit_test::data;
 
 namespace {
 
