@@ -45,9 +45,9 @@ class Var {
   const std::string& name() const;
   /// Names the variable (for graph exports); returns *this.
   const Var& set_name(std::string name) const;
-  /// Replaces a leaf's value (optimizers use it); shape and dtype must match.
+  /// Replaces a leaf's value (loading weights, moving statistics); shape and dtype must match.
   void set_value(const Tensor& value) const;
-  /// Overwrites the accumulated gradient (optimizers' clipping uses it).
+  /// Overwrites the accumulated gradient (backward accumulates through it; clipping works on copies).
   void set_grad(const Tensor& grad) const;
 
   VarImpl* impl() const { return impl_.get(); }

@@ -81,7 +81,6 @@ class EarlyStopping : public Callback {
   void on_train_end(const Logs& logs) override;
   /// The epoch (0-based) at which training stopped, or −1.
   int stopped_epoch() const { return stopped_epoch_; }
-  int best_epoch() const { return best_epoch_; }
   double best() const { return best_; }
 
  private:
@@ -167,7 +166,6 @@ class ReduceLROnPlateau : public Callback {
   explicit ReduceLROnPlateau(ReduceLROnPlateauOptions options = {});
   void on_train_begin(const Logs& logs) override;
   void on_epoch_end(int epoch, const Logs& logs) override;
-  const nn::ReduceLROnPlateau& logic() const { return logic_; }
 
  private:
   nn::ReduceLROnPlateau logic_;

@@ -125,7 +125,7 @@ History Model::fit(const Tensor& x, const Tensor& y, const FitOptions& options) 
     const uint64_t seed = options.seed ? *options.seed + static_cast<uint64_t>(epoch) : gen_.engine()();
     logs = run_epoch(data.x, data.y, options, cbs, seed);
     if (data.validation)
-      for (const auto& [key, v] : evaluate_quiet(data.validation->first, data.validation->second, options.batch_size))
+      for (const auto& [key, v] : evaluate(data.validation->first, data.validation->second, options.batch_size))
         logs["val_" + key] = v;
     history.epoch.push_back(epoch);
     for (const auto& [key, v] : logs) history.history[key].push_back(v);

@@ -38,13 +38,14 @@ Registry& registry() {
 }
 
 LossFn lookup(const std::string& name) {
-  Registry& r = registry();
-  const std::lock_guard lock(r.mutex);
-  const auto it = r.losses.find(name);
-  if (it != r.losses.end()) return it->second;
-  std::vector<std::string> names;
-  for (const auto& [known, fn] : r.losses) names.push_back(known);
-  throw autodiff::ValueError(fmt::format("Loss: unknown loss \"{}\"; known losses: {}", name, fmt::join(names, ", ")));
+  {
+    Registry& r = registry();
+    const std::lock_guard lock(r.mutex);
+    const auto it = r.losses.find(name);
+    if (it != r.losses.end()) return it->second;
+  }
+  throw autodiff::ValueError(
+      fmt::format("Loss: unknown loss \"{}\"; known losses: {}", name, fmt::join(known_losses(), ", ")));
 }
 
 }  // namespace

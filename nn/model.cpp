@@ -68,7 +68,7 @@ void Model::prepare(const Tensor& x) {
   }
 }
 
-Logs Model::evaluate_quiet(const Tensor& x, const Tensor& y, int64_t batch_size) {
+Logs Model::evaluate(const Tensor& x, const Tensor& y, int64_t batch_size) {
   check<ValueError>(batch_size > 0, "Model: batch_size must be positive; got {}", batch_size);
   check<autodiff::ShapeError>(x.rank() >= 1 && y.rank() >= 1 && x.size(0) == y.size(0),
                               "Model: x and y need the same number of samples; got {} and {}", x.shape(), y.shape());
@@ -90,8 +90,6 @@ Logs Model::evaluate_quiet(const Tensor& x, const Tensor& y, int64_t batch_size)
   for (auto& [name, v] : sums) v /= double(n);
   return sums;
 }
-
-Logs Model::evaluate(const Tensor& x, const Tensor& y, int64_t batch_size) { return evaluate_quiet(x, y, batch_size); }
 
 Tensor Model::predict(const Tensor& x, int64_t batch_size) {
   check<ValueError>(batch_size > 0, "Model: batch_size must be positive; got {}", batch_size);

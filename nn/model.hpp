@@ -111,7 +111,6 @@ class Model : public Module {
   Logs run_epoch(const Tensor& x, const Tensor& y, const FitOptions& options, std::vector<CallbackHandle>& cbs,
                  uint64_t shuffle_seed);
   Logs train_batch(const Tensor& x, const Tensor& y);
-  Logs evaluate_quiet(const Tensor& x, const Tensor& y, int64_t batch_size);
 
   std::shared_ptr<Module> module_;
   std::optional<Loss> loss_{};

@@ -1,6 +1,6 @@
 #pragma once
-// Optimizers update named parameters from their accumulated gradients.
-// Keras style: pass one to Sequential::compile. Own loop: add_params, then
+// Optimizers update named parameters in place from their accumulated gradients.
+// Keras style: pass one to Model::compile. Own loop: add_params, then
 // backward(loss); opt.step(); opt.zero_grad().
 #include <map>
 #include <memory>

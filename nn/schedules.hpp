@@ -110,7 +110,6 @@ class ReduceLROnPlateau {
   bool minimizing() const { return minimize_; }
   double best() const { return best_; }
   int wait() const { return wait_; }
-  int cooldown_counter() const { return cooldown_counter_; }
 
  private:
   bool improved(double value) const;

@@ -16,7 +16,6 @@ class Activation : public Layer {
   Var forward(const Var& x) override { return fn_(x); }
   LayerConfig config() const override;
   static std::shared_ptr<Layer> from_config(const LayerConfig& config);
-  const std::string& activation_name() const { return activation_name_; }
 
  private:
   std::string activation_name_;

@@ -60,18 +60,18 @@ Shape BatchNormalization::output_shape(const Shape& input_shape) const {
   check<ShapeError>(input_shape.rank() >= 1, "BatchNormalization: expected input [..., features]; got {}", input_shape);
   const int64_t axis = batched_axis(input_shape.rank() + 1);
   if (built())
-    check<ShapeError>(input_shape[axis - 1] == moving_mean_.numel(),
-                      "BatchNormalization: built for {} features on axis {}; got input {}", moving_mean_.numel(),
+    check<ShapeError>(input_shape[axis - 1] == moving_mean().numel(),
+                      "BatchNormalization: built for {} features on axis {}; got input {}", moving_mean().numel(),
                       options_.axis, input_shape);
   return input_shape;
 }
 
 void BatchNormalization::build(const Shape& input_shape, autodiff::Generator&) {
   const Shape features{input_shape[batched_axis(input_shape.rank() + 1) - 1]};
-  if (options_.scale) gamma_ = register_parameter("gamma", autodiff::ones(features, dtype()));
-  if (options_.center) beta_ = register_parameter("beta", autodiff::zeros(features, dtype()));
-  moving_mean_ = register_parameter("moving_mean", autodiff::zeros(features, dtype()), /*trainable=*/false);
-  moving_variance_ = register_parameter("moving_variance", autodiff::ones(features, dtype()), /*trainable=*/false);
+  if (options_.scale) register_parameter("gamma", autodiff::ones(features, dtype()));
+  if (options_.center) register_parameter("beta", autodiff::zeros(features, dtype()));
+  register_parameter("moving_mean", autodiff::zeros(features, dtype()), /*trainable=*/false);
+  register_parameter("moving_variance", autodiff::ones(features, dtype()), /*trainable=*/false);
 }
 
 Var BatchNormalization::forward(const Var& x) {
@@ -81,9 +81,11 @@ Var BatchNormalization::forward(const Var& x) {
   (void)output_shape(per_sample);
   ensure_built(x);
   const int64_t axis = batched_axis(x.rank());
-  if (!training())
-    return batch_normalize(x, moving_mean_, moving_variance_, gamma_, beta_, axis, options_.epsilon);
-  BatchNormResult batch = batch_norm(x, gamma_, beta_, axis, options_.epsilon);
+  // Read through parameter() on every call, so that functional_call's substitutes are the ones used.
+  const Var scale = options_.scale ? gamma() : Var();
+  const Var offset = options_.center ? beta() : Var();
+  if (!training()) return batch_normalize(x, moving_mean(), moving_variance(), scale, offset, axis, options_.epsilon);
+  BatchNormResult batch = batch_norm(x, scale, offset, axis, options_.epsilon);
   update_moving(batch);
   return batch.y;
 }
@@ -91,8 +93,10 @@ Var BatchNormalization::forward(const Var& x) {
 void BatchNormalization::update_moving(const BatchNormResult& batch) {
   autodiff::NoGrad no_grad;  // a running average of values, not part of the model's gradient
   const double m = options_.momentum;
-  moving_mean_.set_value((moving_mean_ * m + batch.mean.detach() * (1.0 - m)).value());
-  moving_variance_.set_value((moving_variance_ * m + batch.variance.detach() * (1.0 - m)).value());
+  const Var& mean = moving_mean();
+  const Var& variance = moving_variance();
+  mean.set_value((mean * m + batch.mean.detach() * (1.0 - m)).value());
+  variance.set_value((variance * m + batch.variance.detach() * (1.0 - m)).value());
 }
 
 namespace {

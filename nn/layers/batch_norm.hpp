@@ -46,10 +46,14 @@ class BatchNormalization : public Layer {
   Var forward(const Var& x) override;
   LayerConfig config() const override;
   static std::shared_ptr<Layer> from_config(const LayerConfig& config);
-  const Var& gamma() const { return gamma_; }
-  const Var& beta() const { return beta_; }
-  const Var& moving_mean() const { return moving_mean_; }
-  const Var& moving_variance() const { return moving_variance_; }
+  /// [C]; IndexError before build or without scale.
+  const Var& gamma() const { return parameter("gamma"); }
+  /// [C]; IndexError before build or without center.
+  const Var& beta() const { return parameter("beta"); }
+  /// [C]; IndexError before build.
+  const Var& moving_mean() const { return parameter("moving_mean"); }
+  /// [C]; IndexError before build.
+  const Var& moving_variance() const { return parameter("moving_variance"); }
 
  private:
   /// `axis` as an index into the batched input of rank `rank`.
@@ -57,7 +61,6 @@ class BatchNormalization : public Layer {
   void update_moving(const BatchNormResult& batch);
 
   BatchNormOptions options_;
-  Var gamma_, beta_, moving_mean_, moving_variance_;
 };
 
 }  // namespace nn

@@ -47,7 +47,7 @@ Shape Embedding::output_shape(const Shape& input_shape) const {
 
 void Embedding::build(const Shape&, autodiff::Generator& gen) {
   const Shape shape{input_dim_, output_dim_};
-  embeddings_ = register_parameter("embeddings", initializer_ == "uniform"
+  register_parameter("embeddings", initializer_ == "uniform"
                                                      ? autodiff::uniform(shape, -0.05, 0.05, gen, dtype())
                                                      : initialize(initializer_, shape, gen, dtype()));
 }
@@ -56,7 +56,7 @@ Var Embedding::forward(const Var& ids) {
   check<ShapeError>(ids.rank() >= 1, "Embedding: input needs a batch axis; got {}", ids.shape());
   ensure_built(ids);
   const std::string label = name().empty() ? type() : fmt::format("{} '{}'", type(), name());
-  return embedding_lookup(ids.value(), embeddings_, label);
+  return embedding_lookup(ids.value(), embeddings(), label);
 }
 
 LayerConfig Embedding::config() const {

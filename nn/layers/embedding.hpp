@@ -33,12 +33,12 @@ class Embedding : public Layer {
   static std::shared_ptr<Layer> from_config(const LayerConfig& config);
   int64_t input_dim() const { return input_dim_; }
   int64_t output_dim() const { return output_dim_; }
-  const Var& embeddings() const { return embeddings_; }
+  /// [input_dim, output_dim]; IndexError before build.
+  const Var& embeddings() const { return parameter("embeddings"); }
 
  private:
   int64_t input_dim_, output_dim_;
   std::string initializer_;
-  Var embeddings_;
 };
 
 }  // namespace nn

@@ -55,7 +55,7 @@ Tensor GRU::initial_bias(autodiff::Generator& gen) const {
   return initialize(config_.bias_initializer, {2, 3 * units_}, gen, dtype());
 }
 
-RnnCell GRU::cell() const { return to_rnn_cell(GruCell(kernel_, recurrent_kernel_, bias_)); }
+RnnCell GRU::cell() const { return to_rnn_cell(GruCell(kernel(), recurrent_kernel(), bias())); }
 
 Var GRU::forward(const Var& x, const Var& h0) { return forward_with_state(x, {h0}).output; }
 

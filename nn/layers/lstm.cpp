@@ -51,7 +51,7 @@ Tensor LSTM::initial_bias(autodiff::Generator& gen) const {
   return bias;
 }
 
-RnnCell LSTM::cell() const { return to_rnn_cell(LstmCell(kernel_, recurrent_kernel_, bias_)); }
+RnnCell LSTM::cell() const { return to_rnn_cell(LstmCell(kernel(), recurrent_kernel(), bias())); }
 
 Var LSTM::forward(const Var& x, const Var& h0, const Var& c0) { return forward_with_state(x, {h0, c0}).output; }
 

@@ -13,14 +13,15 @@ namespace {
 // (batch 128: 3,584 rows, 7 MB for an LSTM(128)) leaves the cache between its matmul and the
 // steps that read it, and measured slower than a matmul per step.
 constexpr int64_t kHoistRowsWithoutGrad = 256;
+}  // namespace
 
-// The loop both unrolls share: x [batch, time, features] made time-major once and cut into steps
+// x [batch, time, features] made time-major once and cut into steps
 // (each a contiguous view), projected first when `project` is given. Training always projects
 // every step at once: one matmul forward and one for the weights' gradient instead of one each
 // per step. The steps are flat slices of one tensor: a first-order sweep adds each step's
 // gradient into its block of that tensor's gradient.
-RnnOutput run_steps(const Var& x, RnnState state, const std::function<Var(const Var&)>& project, const RnnStep& step,
-                    bool return_sequences) {
+RnnOutput unroll(const Var& x, RnnState state, const RnnCell& cell, bool return_sequences) {
+  const auto& [project, step] = cell;
   check<ShapeError>(x.rank() == 3 && x.size(1) > 0, "unroll: expected x [batch, time, features]; got {}", x.shape());
   const int64_t batch = x.size(0), time = x.size(1);
   Var rows = autodiff::reshape(autodiff::permute(x, {1, 0, 2}), Shape{time * batch, x.size(2)});
@@ -39,15 +40,6 @@ RnnOutput run_steps(const Var& x, RnnState state, const std::function<Var(const 
   }
   Var output = return_sequences ? autodiff::stack(outputs, 1) : state[0];
   return {std::move(output), std::move(state)};
-}
-}  // namespace
-
-RnnOutput unroll(const Var& x, RnnState state, const RnnStep& step, bool return_sequences) {
-  return run_steps(x, std::move(state), nullptr, step, return_sequences);
-}
-
-RnnOutput unroll(const Var& x, RnnState state, const RnnCell& cell, bool return_sequences) {
-  return run_steps(x, std::move(state), cell.project, cell.step, return_sequences);
 }
 
 namespace detail {
@@ -71,18 +63,17 @@ Shape Recurrent::output_shape(const Shape& input_shape) const {
   check<ShapeError>(input_shape.rank() == 2, "{}: expected input [time, features]; got {}", type(), input_shape);
   check<ShapeError>(input_shape[1] > 0, "{}: input has no features; got {}", type(), input_shape);
   if (built())
-    check<ShapeError>(input_shape[1] == kernel_.size(0), "{}: built for {} features; got input {}", type(),
-                      kernel_.size(0), input_shape);
+    check<ShapeError>(input_shape[1] == kernel().size(0), "{}: built for {} features; got input {}", type(),
+                      kernel().size(0), input_shape);
   if (return_sequences_) return Shape{input_shape[0], units_};
   return Shape{units_};
 }
 
 void Recurrent::build(const Shape& input_shape, autodiff::Generator& gen) {
   const int64_t features = input_shape[1], width = config_.gates * units_;
-  kernel_ = register_parameter("kernel", initialize(config_.kernel_initializer, {features, width}, gen, dtype()));
-  recurrent_kernel_ =
-      register_parameter("recurrent_kernel", initialize(config_.recurrent_initializer, {units_, width}, gen, dtype()));
-  bias_ = register_parameter("bias", initial_bias(gen));
+  register_parameter("kernel", initialize(config_.kernel_initializer, {features, width}, gen, dtype()));
+  register_parameter("recurrent_kernel", initialize(config_.recurrent_initializer, {units_, width}, gen, dtype()));
+  register_parameter("bias", initial_bias(gen));
 }
 
 Tensor Recurrent::initial_bias(autodiff::Generator& gen) const {

@@ -33,12 +33,11 @@ struct RnnOutput {
 /// depends on x alone (the cells: [x, 1]·[W; b]); unroll runs it once over every time step, one
 /// matmul instead of one per step. step goes on from one time step's projection.
 struct RnnCell {
+  /// Empty: each step takes x_t itself.
   std::function<Var(const Var& x)> project;
   RnnStep step;
 };
 
-/// Runs step over x [batch, time, features] from `state`, one loop iteration per time step.
-RnnOutput unroll(const Var& x, RnnState state, const RnnStep& step, bool return_sequences);
 /// Runs cell.step over the projections of x [batch, time, features]: all time steps projected at once
 /// when recording gradients or when there are at most 256 rows (time·batch), else each step's in the loop.
 RnnOutput unroll(const Var& x, RnnState state, const RnnCell& cell, bool return_sequences);
@@ -122,12 +121,12 @@ class Recurrent : public Layer {
   RnnOutput forward_with_state(const Var& x, RnnState initial_state);
   int64_t units() const { return units_; }
   bool return_sequences() const { return return_sequences_; }
-  /// [features, gates·units]; undefined before build.
-  const Var& kernel() const { return kernel_; }
-  /// [units, gates·units]; undefined before build.
-  const Var& recurrent_kernel() const { return recurrent_kernel_; }
-  /// [gates·units] ([2, 3·units] for GRU); undefined before build.
-  const Var& bias() const { return bias_; }
+  /// [features, gates·units]; IndexError before build.
+  const Var& kernel() const { return parameter("kernel"); }
+  /// [units, gates·units]; IndexError before build.
+  const Var& recurrent_kernel() const { return parameter("recurrent_kernel"); }
+  /// [gates·units] ([2, 3·units] for GRU); IndexError before build.
+  const Var& bias() const { return parameter("bias"); }
 
  protected:
   struct Config {
@@ -141,7 +140,8 @@ class Recurrent : public Layer {
   Recurrent(Config config, std::optional<Shape> input_shape);
   /// The initial bias value; the default draws bias_initializer for [gates·units].
   virtual Tensor initial_bias(autodiff::Generator& gen) const;
-  /// The cell over the current parameters.
+  /// The cell over the current parameters, read through parameter() on each forward (so functional_call's
+  /// substitutes are used); the cell then holds them for every time step.
   virtual RnnCell cell() const = 0;
   /// This layer's options struct with the fields every recurrent layer shares filled in.
   template <class O>
@@ -167,7 +167,6 @@ class Recurrent : public Layer {
   Config config_;
   int64_t units_;
   bool return_sequences_;
-  Var kernel_, recurrent_kernel_, bias_;
 
  private:
   void check_input(const Var& x) const;

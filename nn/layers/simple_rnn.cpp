@@ -32,7 +32,7 @@ SimpleRNN::SimpleRNN(int64_t units, SimpleRnnOptions options)
   (void)nn::activation(activation_);  // an unknown name fails here, not at the first forward
 }
 
-RnnCell SimpleRNN::cell() const { return to_rnn_cell(SimpleRnnCell(kernel_, recurrent_kernel_, bias_, activation_)); }
+RnnCell SimpleRNN::cell() const { return to_rnn_cell(SimpleRnnCell(kernel(), recurrent_kernel(), bias(), activation_)); }
 
 Var SimpleRNN::forward(const Var& x, const Var& h0) { return forward_with_state(x, {h0}).output; }
 

@@ -1,19 +1,14 @@
-// GCC 12 at -O3 warns -Wrestrict inside Boost's data-test-case naming (a false positive, GCC bug 105651).
 #include "nn/layers.hpp"
 #include "tests/message.hpp"
 
 #include <algorithm>
-#include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 #include <cmath>
-#include <functional>
-#include <ostream>
 
 using autodiff::DType;
 using autodiff::Shape;
 using autodiff::Tensor;
 using autodiff::Var;
-namespace bdata = boost::unit_test::data;
 
 namespace {
 
@@ -187,70 +182,6 @@ BOOST_AUTO_TEST_CASE(rate_outside_unit_interval_is_an_error) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
-
-// One gradient-check row per layer: inputs and parameters, in float64, through functional_call.
-namespace {
-struct LayerRow {
-  std::string name;
-  std::function<std::shared_ptr<nn::Layer>()> make;
-  Shape input;  // with the batch axis
-};
-std::ostream& operator<<(std::ostream& os, const LayerRow& r) { return os << r.name; }
-
-template <class L>
-std::function<std::shared_ptr<nn::Layer>()> make(L layer) {
-  return [layer] { return std::make_shared<L>(layer); };
-}
-
-const std::vector<LayerRow> layer_rows = {
-    {"dense_linear", make(nn::Dense(3)), {4, 5}},
-    {"dense_tanh_bias_init", make(nn::Dense(3, {.activation = "tanh", .bias_initializer = "ones"})), {2, 4}},
-    {"dense_softmax", make(nn::Dense(4, {.activation = "softmax"})), {3, 2}},
-    {"dense_no_bias_rank3", make(nn::Dense(2, {.use_bias = false})), {2, 3, 4}},
-    {"conv2d_valid", make(nn::Conv2D(2, {3, 3})), {2, 5, 5, 3}},
-    {"conv2d_same_stride2_sigmoid",
-     make(nn::Conv2D(2, {3, 3}, {.strides = {2, 2}, .padding = "same", .activation = "sigmoid"})),
-     {1, 5, 6, 2}},
-    {"conv2d_dilated", make(nn::Conv2D(2, {2, 2}, {.dilation_rate = {2, 2}})), {1, 5, 5, 1}},
-    {"max_pooling2d", make(nn::MaxPooling2D({2, 2})), {2, 4, 4, 2}},
-    {"average_pooling2d_same", make(nn::AveragePooling2D({2, 2}, {.padding = "same"})), {1, 5, 5, 2}},
-    {"flatten", make(nn::Flatten()), {2, 3, 2, 2}},
-    {"reshape", make(nn::Reshape({4, -1})), {2, 2, 6}},
-    {"activation_sigmoid", make(nn::Activation("sigmoid")), {3, 4}},
-    {"activation_tanh", make(nn::Activation("tanh")), {3, 4}},
-    {"activation_softmax", make(nn::Activation("softmax")), {3, 4}},
-    {"activation_log_softmax", make(nn::Activation("log_softmax")), {3, 4}},
-    {"activation_elu", make(nn::Activation("elu")), {3, 4}},
-    {"activation_softplus", make(nn::Activation("softplus")), {3, 4}},
-    {"activation_swish", make(nn::Activation("swish")), {3, 4}},
-    {"activation_gelu", make(nn::Activation("gelu")), {3, 4}},
-    {"activation_selu", make(nn::Activation("selu")), {3, 4}},
-};
-}  // namespace
-
-BOOST_DATA_TEST_CASE(layer_gradients_match_finite_differences, bdata::make(layer_rows), row) {
-  std::shared_ptr<nn::Layer> layer = row.make();
-  autodiff::Generator gen(11);
-  layer->set_dtype(DType::f64);
-  Shape per_sample = row.input;
-  per_sample.erase(0);
-  layer->ensure_built(per_sample, gen);
-  const nn::NamedParams params = layer->named_parameters();
-  std::vector<Tensor> inputs{autodiff::randn(row.input, gen, DType::f64)};
-  for (const auto& [name, p] : params) inputs.push_back(p.value());
-  const autodiff::Function f = [&](const std::vector<Var>& in) {
-    nn::NamedParams subs;
-    for (size_t i = 0; i < params.size(); ++i) subs.emplace_back(params[i].first, in[i + 1]);
-    return layer->functional_call(subs, in[0]);
-  };
-  BOOST_TEST(autodiff::gradcheck(f, inputs, {.name = row.name}));
-  if (params.empty()) return;
-  // The substitutes must really be used, or the check above would compare zeros with zeros.
-  std::vector<Var> shifted(inputs.begin(), inputs.end());
-  shifted.back() = Var((Var(inputs.back()) + 1.0).value());
-  const std::vector<Var> same(inputs.begin(), inputs.end());
-  BOOST_TEST(f(shifted).value().to_vector() != f(same).value().to_vector());
-}
 
 BOOST_AUTO_TEST_CASE(dropout_gradient_matches_finite_differences_for_a_fixed_mask) {
   // A fresh layer with a fixed seed per call draws the same mask each time, so

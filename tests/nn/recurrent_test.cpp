@@ -222,17 +222,17 @@ BOOST_AUTO_TEST_CASE(cells_equal_the_plain_gate_equations) {
   struct Case {
     std::string name;
     std::vector<Shape> shapes;  // x, kernel, recurrent_kernel, bias, state...
-    std::function<nn::RnnStep(const Var&, const Var&, const Var&)> cell;
+    std::function<nn::RnnCell(const Var&, const Var&, const Var&)> cell;
     Reference reference;
   };
   const Shape x{3, 5, 4}, state{3, 2};
   const std::vector<Case> cases{
       {"lstm", {x, {4, 8}, {2, 8}, {8}, state, state},
-       [](const Var& w, const Var& u, const Var& b) { return nn::RnnStep(nn::LstmCell(w, u, b)); }, lstm_reference},
+       [](const Var& w, const Var& u, const Var& b) { return nn::to_rnn_cell(nn::LstmCell(w, u, b)); }, lstm_reference},
       {"gru", {x, {4, 6}, {2, 6}, {2, 6}, state},
-       [](const Var& w, const Var& u, const Var& b) { return nn::RnnStep(nn::GruCell(w, u, b)); }, gru_reference},
+       [](const Var& w, const Var& u, const Var& b) { return nn::to_rnn_cell(nn::GruCell(w, u, b)); }, gru_reference},
       {"simple_rnn", {x, {4, 2}, {2, 2}, {2}, state},
-       [](const Var& w, const Var& u, const Var& b) { return nn::RnnStep(nn::SimpleRnnCell(w, u, b)); },
+       [](const Var& w, const Var& u, const Var& b) { return nn::to_rnn_cell(nn::SimpleRnnCell(w, u, b)); },
        simple_rnn_reference},
   };
   for (const Case& c : cases) {
@@ -245,7 +245,7 @@ BOOST_AUTO_TEST_CASE(cells_equal_the_plain_gate_equations) {
       const nn::RnnStep plain = [&](const Var& x_t, const RnnState& s) {
         return c.reference(x_t, s, in[1], in[2], in[3]);
       };
-      const Var slow = nn::unroll(in[0], s0, plain, true).output;
+      const Var slow = nn::unroll(in[0], s0, nn::RnnCell{nullptr, plain}, true).output;
       BOOST_TEST(fast.value().to_vector() == slow.value().to_vector(),
                  boost::test_tools::tolerance(1e-12) << boost::test_tools::per_element());
       const Tensor seed = uniform(fast.shape(), -1.0, 1.0, gen, DType::f64);

@@ -1,0 +1,138 @@
+// Every layer through functional_call: one table of layers, checked twice. The gradient check runs
+// inputs and parameters in f64 through functional_call; the substitution check swaps each parameter
+// and buffer for a perturbed copy and requires the output to change and the original to come back.
+// A coverage case requires a row for every layer type make_layer knows.
+// Before any include: GCC 12 reports a false -Wrestrict in Boost.Test's data-case naming (GCC bug 105651).
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <functional>
+#include <ostream>
+#include <set>
+
+#include "nn/layers.hpp"
+
+using autodiff::DType;
+using autodiff::Shape;
+using autodiff::Tensor;
+using autodiff::Var;
+namespace bdata = boost::unit_test::data;
+
+namespace {
+
+struct LayerRow {
+  std::string name;
+  std::function<std::shared_ptr<nn::Layer>()> make;
+  Shape input;  // with the batch axis
+  /// The input holds integer ids below this bound (Embedding): not differentiated, not perturbed.
+  int64_t ids = 0;
+  /// Training mode (batch statistics, dropout masks); the rows without it run in inference mode.
+  bool training = true;
+};
+std::ostream& operator<<(std::ostream& os, const LayerRow& r) { return os << r.name; }
+
+template <class L>
+std::function<std::shared_ptr<nn::Layer>()> make(L layer) {
+  return [layer] { return std::make_shared<L>(layer); };
+}
+
+const std::vector<LayerRow> layer_rows = {
+    {"dense_linear", make(nn::Dense(3)), {4, 5}},
+    {"dense_tanh_bias_init", make(nn::Dense(3, {.activation = "tanh", .bias_initializer = "ones"})), {2, 4}},
+    {"dense_softmax", make(nn::Dense(4, {.activation = "softmax"})), {3, 2}},
+    {"dense_no_bias_rank3", make(nn::Dense(2, {.use_bias = false})), {2, 3, 4}},
+    {"conv2d_valid", make(nn::Conv2D(2, {3, 3})), {2, 5, 5, 3}},
+    {"conv2d_same_stride2_sigmoid",
+     make(nn::Conv2D(2, {3, 3}, {.strides = {2, 2}, .padding = "same", .activation = "sigmoid"})),
+     {1, 5, 6, 2}},
+    {"conv2d_dilated", make(nn::Conv2D(2, {2, 2}, {.dilation_rate = {2, 2}})), {1, 5, 5, 1}},
+    {"max_pooling2d", make(nn::MaxPooling2D({2, 2})), {2, 4, 4, 2}},
+    {"average_pooling2d_same", make(nn::AveragePooling2D({2, 2}, {.padding = "same"})), {1, 5, 5, 2}},
+    {"flatten", make(nn::Flatten()), {2, 3, 2, 2}},
+    {"reshape", make(nn::Reshape({4, -1})), {2, 2, 6}},
+    {"dropout_inference", make(nn::Dropout(0.5)), {3, 4}, 0, false},
+    {"activation_sigmoid", make(nn::Activation("sigmoid")), {3, 4}},
+    {"activation_tanh", make(nn::Activation("tanh")), {3, 4}},
+    {"activation_softmax", make(nn::Activation("softmax")), {3, 4}},
+    {"activation_log_softmax", make(nn::Activation("log_softmax")), {3, 4}},
+    {"activation_elu", make(nn::Activation("elu")), {3, 4}},
+    {"activation_softplus", make(nn::Activation("softplus")), {3, 4}},
+    {"activation_swish", make(nn::Activation("swish")), {3, 4}},
+    {"activation_gelu", make(nn::Activation("gelu")), {3, 4}},
+    {"activation_selu", make(nn::Activation("selu")), {3, 4}},
+    {"batch_norm_training", make(nn::BatchNormalization()), {5, 3}},
+    {"batch_norm_inference_axis1", make(nn::BatchNormalization({.axis = 1})), {2, 3, 2}, 0, false},
+    {"batch_norm_no_scale_no_center", make(nn::BatchNormalization({.center = false, .scale = false})), {4, 2}},
+    {"embedding", make(nn::Embedding(5, 3)), {2, 4}, 5},
+    {"lstm", make(nn::LSTM(3)), {2, 3, 2}},
+    {"lstm_sequences", make(nn::LSTM(2, {.return_sequences = true})), {2, 3, 2}},
+    {"gru_sequences", make(nn::GRU(2, {.return_sequences = true})), {2, 3, 2}},
+    {"simple_rnn", make(nn::SimpleRNN(3)), {2, 3, 2}},
+    {"simple_rnn_relu_sequences", make(nn::SimpleRNN(2, {.activation = "relu", .return_sequences = true})),
+     {2, 3, 2}},
+};
+
+// The row's layer built in f64 (seeded), in the row's mode.
+std::shared_ptr<nn::Layer> built(const LayerRow& row) {
+  std::shared_ptr<nn::Layer> layer = row.make();
+  autodiff::Generator gen(11);
+  layer->set_dtype(DType::f64);
+  Shape per_sample = row.input;
+  per_sample.erase(0);
+  layer->ensure_built(per_sample, gen);
+  layer->train(row.training);
+  return layer;
+}
+
+// Normal draws, or ids 0, 1, ..., ids − 1 repeated.
+Tensor input(const LayerRow& row) {
+  autodiff::Generator gen(5);
+  if (!row.ids) return autodiff::randn(row.input, gen, DType::f64);
+  std::vector<double> ids(static_cast<size_t>(row.input.numel()));
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = double(int64_t(i) % row.ids);
+  return Tensor::from(ids, row.input, DType::f64);
+}
+
+std::vector<double> values(const Var& v) { return v.value().to_vector(); }
+
+}  // namespace
+
+BOOST_DATA_TEST_CASE(layer_gradients_match_finite_differences, bdata::make(layer_rows), row) {
+  std::shared_ptr<nn::Layer> layer = built(row);
+  const nn::NamedParams params = layer->named_parameters();
+  const Tensor x = input(row);
+  std::vector<Tensor> inputs;
+  if (!row.ids) inputs.push_back(x);
+  const size_t first_param = inputs.size();
+  for (const auto& [name, p] : params) inputs.push_back(p.value());
+  const autodiff::Function f = [&](const std::vector<Var>& in) {
+    nn::NamedParams subs;
+    for (size_t i = 0; i < params.size(); ++i) subs.emplace_back(params[i].first, in[first_param + i]);
+    return layer->functional_call(subs, row.ids ? Var(x) : in[0]);
+  };
+  BOOST_TEST(autodiff::gradcheck(f, inputs, {.name = row.name}));
+}
+
+BOOST_DATA_TEST_CASE(functional_call_substitutes_every_parameter_and_restores_it, bdata::make(layer_rows), row) {
+  std::shared_ptr<nn::Layer> layer = built(row);
+  layer->eval();  // so that buffers (BatchNormalization's moving statistics) shape the output too
+  const Var x(input(row));
+  const std::vector<double> original = values(layer->forward(x));
+  for (const auto& [name, p] : layer->named_state()) {
+    const std::vector<double> before = values(p);
+    const Var perturbed((p + 0.5).value());
+    BOOST_TEST(values(layer->functional_call({{name, perturbed}}, x)) != original, row.name << ": " << name);
+    const nn::NamedParams after = layer->named_state();
+    const auto it = std::find_if(after.begin(), after.end(), [&](const auto& e) { return e.first == name; });
+    BOOST_REQUIRE(it != after.end());
+    BOOST_TEST(values(it->second) == before, boost::test_tools::per_element());
+    BOOST_TEST(values(layer->forward(x)) == original, boost::test_tools::per_element());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(every_layer_type_has_a_row) {
+  std::set<std::string> covered;
+  for (const LayerRow& row : layer_rows) covered.insert(row.make()->type());
+  for (const std::string& type : nn::known_layers()) BOOST_TEST(covered.contains(type), type << " has no row");
+}
