@@ -89,6 +89,7 @@ void backward(const Var& y, const GradOptions& options) {
         const Var& leaf = tape.node(i).output;
         const Tensor gv = g.value();
         leaf.set_grad(leaf.grad().defined() ? (Var(leaf.grad()) + Var(gv)).value() : gv.contiguous());
+        if (options.on_leaf_grad) options.on_leaf_grad(leaf);
       });
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 // Reverse-mode sweeps over the active tape.
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -14,6 +15,9 @@ struct GradOptions {
   std::optional<bool> retain_graph{};
   /// Record the sweep itself, so the returned gradients are differentiable.
   bool create_graph = false;
+  /// backward() only: called once per leaf as soon as its .grad() is final (the sweep runs in reverse creation
+  /// order, so nothing later adds to it), e.g. to start a gradient allreduce while the sweep goes on.
+  std::function<void(const Var& leaf)> on_leaf_grad{};
 };
 
 /// Accumulates dy/dleaf into leaf.grad() for every leaf that requires grad; clears the tape unless retained.

@@ -13,6 +13,7 @@
 #include "examples/cli/flags.hpp"
 #include "examples/cli/interrupt.hpp"
 #include "examples/cli/paths.hpp"
+#include "examples/distribution.hpp"
 #include "nn/data/mnist.hpp"
 #include "nn/data/tensors.hpp"
 #include "nn/io/checkpoint.hpp"
@@ -66,14 +67,14 @@ inline Flags parse(int argc, char** argv, std::vector<cli::Flag> declared) {
 /// DIR/last.safetensors and, when that file exists, resumes from it (options.initial_epoch).
 inline void persist_before(const Flags& flags, nn::Model& model, nn::FitOptions& options) {
   if (const auto path = flags.optional("load")) {
-    model.load_weights(*path);
+    on_every_rank("--load", [&] { model.load_weights(*path); });
     fmt::print("Loaded weights from {}\n", *path);
   }
   const auto dir = flags.optional("checkpoint-dir");
   if (!dir) return;
   const std::filesystem::path last = std::filesystem::path(*dir) / "last.safetensors";
   if (std::filesystem::exists(last)) {
-    options.initial_epoch = nn::load_checkpoint(last, model);
+    on_every_rank("--checkpoint-dir", [&] { options.initial_epoch = nn::load_checkpoint(last, model); });
     fmt::print("Resuming from {} after epoch {}\n", last.string(), options.initial_epoch);
   }
   options.callbacks.push_back(nn::callbacks::ModelCheckpoint(last.string()));
@@ -81,7 +82,7 @@ inline void persist_before(const Flags& flags, nn::Model& model, nn::FitOptions&
 
 /// After fit: --save writes the weights (safetensors).
 inline void persist_after(const Flags& flags, const nn::Model& model) {
-  if (const auto path = flags.optional("save")) {
+  if (const auto path = flags.optional("save"); path && runs_chief_only(strategy().get())) {
     model.save_weights(*path);
     fmt::print("Saved weights to {}\n", *path);
   }
@@ -99,7 +100,7 @@ inline void report_interrupt(const Flags& flags) {
 
 /// MNIST from --data (or the usual places), or Fashion-MNIST when fashion is set;
 /// --limit N keeps the first N training samples.
-inline nn::data::Mnist load(const Flags& flags, bool fashion = false) {
+inline nn::data::Mnist load_alone(const Flags& flags, bool fashion) {
   nn::data::Mnist d;
   if (fashion) {
     const auto dir = flags.optional("data");
@@ -112,8 +113,17 @@ inline nn::data::Mnist load(const Flags& flags, bool fashion = false) {
   return d;
 }
 
-/// Applies --threads and --seed (before the model is built, so its initial weights follow the seed).
+/// load_alone on every rank: when some rank cannot read the data, every rank stops naming it.
+inline nn::data::Mnist load(const Flags& flags, bool fashion = false) {
+  nn::data::Mnist d;
+  on_every_rank("loading the data", [&] { d = load_alone(flags, fashion); });
+  return d;
+}
+
+/// Applies --threads and --seed (before the model is built, so its initial weights follow the seed); under
+/// mpirun, starts MPI (examples/distribution.hpp).
 inline void setup(const Flags& flags) {
+  start_distribution();
   autodiff::set_num_threads(static_cast<int>(flags.integer("threads")));  // at most 1024: parse checked it
   autodiff::manual_seed(flags.unsigned_integer("seed"));
 }
@@ -127,7 +137,8 @@ inline void train_and_report(const Flags& flags, nn::Model& model, const nn::dat
   const autodiff::Tensor y_test = nn::data::one_hot_labels(data.test);
   nn::FitOptions options{.batch_size = flags.integer("batch-size"),
                          .epochs = static_cast<int>(flags.integer("epochs")),  // at most INT_MAX: parse checked it
-                         .validation_data = std::pair{x_test, y_test}};
+                         .validation_data = std::pair{x_test, y_test},
+                         .strategy = strategy()};
   persist_before(flags, model, options);
   options.callbacks.push_back(cli::StopOnInterrupt());
   {
@@ -138,7 +149,7 @@ inline void train_and_report(const Flags& flags, nn::Model& model, const nn::dat
   }
   if (cli::interrupted()) return report_interrupt(flags);
   persist_after(flags, model);
-  const auto logs = model.evaluate(x_test, y_test, 128);
+  const auto logs = model.evaluate(x_test, y_test, 128, strategy());
   fmt::print("Test loss: {:.4f}\nTest accuracy: {:.4f}\n", logs.at("loss"), logs.at("accuracy"));
 }
 

@@ -41,8 +41,10 @@ int main(int argc, char** argv) try {
   Sequential model{Dense(128, {.activation = "relu", .input_shape = Shape{784}}), Dense(10, {.activation = "softmax"})};
   model.compile(Loss("focal_loss", focal_loss), Adam(1e-3), {"accuracy"});
   model.fit(data::images(data.train, {784}), data::one_hot_labels(data.train),
-            {.batch_size = flags.integer("batch-size"), .epochs = static_cast<int>(flags.integer("epochs"))});
-  const auto logs = model.evaluate(data::images(data.test, {784}), data::one_hot_labels(data.test), 128);
+            {.batch_size = flags.integer("batch-size"), .epochs = static_cast<int>(flags.integer("epochs")),
+             .strategy = examples::strategy()});  // data-parallel when started by mpirun
+  const auto logs =
+      model.evaluate(data::images(data.test, {784}), data::one_hot_labels(data.test), 128, examples::strategy());
   fmt::print("Test accuracy: {:.4f}\n", logs.at("accuracy"));
   return 0;
 } catch (const std::exception& e) {

@@ -37,6 +37,8 @@ class Callback {
   virtual void on_epoch_end(int epoch, const Logs& logs) { (void)epoch, (void)logs; }
   virtual void on_batch_begin(int64_t batch, const Logs& logs) { (void)batch, (void)logs; }
   virtual void on_batch_end(int64_t batch, const Logs& logs) { (void)batch, (void)logs; }
+  /// Under a distributed strategy, runs on rank 0 only (it writes files); the others must run everywhere.
+  virtual bool chief_only() const { return false; }
 
   /// fit calls these before on_train_begin.
   void set_model(Model* model) { model_ = model; }
@@ -116,6 +118,7 @@ class ModelCheckpoint : public Callback {
   void on_epoch_end(int epoch, const Logs& logs) override;
   /// The paths written so far.
   const std::vector<std::string>& saved() const { return saved_; }
+  bool chief_only() const override { return true; }
 
  private:
   std::string path_;
@@ -133,6 +136,7 @@ class CSVLogger : public Callback {
   void on_train_begin(const Logs& logs) override;
   void on_epoch_end(int epoch, const Logs& logs) override;
   void on_train_end(const Logs& logs) override;
+  bool chief_only() const override { return true; }
 
  private:
   std::string path_;

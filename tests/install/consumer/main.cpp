@@ -2,7 +2,9 @@
 #include <cstdio>
 
 #include "autodiff/autodiff.hpp"
+#include "distributed/context.hpp"
 #include "nn/module.hpp"
+#include "nn/strategy.hpp"
 
 int main() {
   using namespace autodiff;
@@ -10,5 +12,9 @@ int main() {
   backward(sum(x * x));  // d/dx Σx² = 2x
   const auto g = x.grad().to_vector();
   std::printf("grad = [%g, %g]\n", g[0], g[1]);
-  return g[0] == 2.0 && g[1] == 4.0 ? 0 : 1;
+  // Wengert::distributed links (Boost.MPI, Open MPI) without starting MPI here.
+  const auto [begin, end] = nn::shard_rows(5, 1, 2);
+  std::printf("launched by mpirun: %d, rank 1 of 2 takes rows [%lld, %lld) of 5\n", distributed::launched_by_mpirun(),
+              static_cast<long long>(begin), static_cast<long long>(end));
+  return g[0] == 2.0 && g[1] == 4.0 && begin == 3 && end == 5 ? 0 : 1;
 }
