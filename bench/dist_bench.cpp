@@ -10,9 +10,7 @@
 #include "bench/bench_common.hpp"
 #include "distributed/buckets.hpp"
 #include "distributed/data_parallel.hpp"
-#include "nn/layers.hpp"
-#include "nn/layers/recurrent.hpp"
-#include "nn/optimizers.hpp"
+#include "nn/nn.hpp"
 
 using namespace nn;
 

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-EPS = 1e-7  # Keras' backend epsilon, as nn/losses.cpp
+EPS = 1e-7  # Keras' backend epsilon, as nn/losses/functions.cpp
 
 
 def load_split(data_dir, prefix):
@@ -92,7 +92,7 @@ def make_model(name):
 
 
 def fit(model, loss_fn, opt, x, y, batch, gen):
-    """One epoch over x, y in shuffled batches: Keras' fit loop, as nn/fit.cpp."""
+    """One epoch over x, y in shuffled batches: Keras' fit loop, as nn/training/fit.cpp."""
     order = torch.randperm(x.shape[0], generator=gen)
     for begin in range(0, x.shape[0], batch):
         rows = order[begin:begin + batch]

@@ -9,12 +9,10 @@
 #include <cstring>
 
 #include "bench/bench_common.hpp"
-#include "nn/batching.hpp"
+#include "nn/data/batching.hpp"
 #include "nn/data/mnist.hpp"
 #include "nn/data/tensors.hpp"
-#include "nn/layers.hpp"
-#include "nn/layers/recurrent.hpp"
-#include "nn/optimizers.hpp"
+#include "nn/nn.hpp"
 
 using namespace nn;
 

@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "nn/optimizer.hpp"
+#include "nn/optimizers/optimizer.hpp"
 
 namespace distributed {
 

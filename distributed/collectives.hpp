@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "nn/module.hpp"
-#include "nn/optimizer.hpp"
+#include "nn/optimizers/optimizer.hpp"
 
 namespace distributed {
 

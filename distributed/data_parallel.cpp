@@ -8,8 +8,8 @@
 #include <sstream>
 
 #include "distributed/collectives.hpp"
-#include "nn/batching.hpp"
-#include "nn/model.hpp"
+#include "nn/data/batching.hpp"
+#include "nn/training/model.hpp"
 
 namespace distributed {
 

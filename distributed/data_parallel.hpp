@@ -8,7 +8,7 @@
 
 #include "distributed/buckets.hpp"
 #include "distributed/context.hpp"
-#include "nn/strategy.hpp"
+#include "nn/training/strategy.hpp"
 
 namespace distributed {
 

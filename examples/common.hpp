@@ -16,7 +16,8 @@
 #include "examples/distribution.hpp"
 #include "nn/data/mnist.hpp"
 #include "nn/data/tensors.hpp"
-#include "nn/io/checkpoint.hpp"
+#include "nn/saving/checkpoint.hpp"
+#include "nn/saving/model_checkpoint.hpp"
 
 namespace examples {
 

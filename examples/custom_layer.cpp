@@ -5,8 +5,7 @@
 
 #include <iostream>
 
-#include "nn/layers.hpp"
-#include "nn/optimizers.hpp"
+#include "nn/nn.hpp"
 
 using namespace nn;
 

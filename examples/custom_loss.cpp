@@ -6,8 +6,7 @@
 #include <iostream>
 
 #include "examples/common.hpp"
-#include "nn/layers.hpp"
-#include "nn/optimizers.hpp"
+#include "nn/nn.hpp"
 
 using namespace nn;
 using autodiff::Var;

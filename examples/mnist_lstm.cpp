@@ -5,9 +5,7 @@
 #include <iostream>
 
 #include "examples/common.hpp"
-#include "nn/layers.hpp"
-#include "nn/layers/recurrent.hpp"
-#include "nn/optimizers.hpp"
+#include "nn/nn.hpp"
 
 using namespace nn;
 namespace cli = examples::cli;

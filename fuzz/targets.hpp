@@ -17,11 +17,10 @@
 #include <string_view>
 
 #include "nn/data/idx.hpp"
-#include "nn/io/checkpoint.hpp"
-#include "nn/io/model_io.hpp"
+#include "nn/saving/checkpoint.hpp"
+#include "nn/saving/model_io.hpp"
 #include "nn/io/safetensors.hpp"
-#include "nn/layers.hpp"
-#include "nn/optimizers.hpp"
+#include "nn/nn.hpp"
 
 namespace fuzz {
 

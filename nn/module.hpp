@@ -49,6 +49,9 @@ class Module {
   /// forward(x) with the named parameters (full names) temporarily replaced, as torch.func.functional_call:
   /// gradients then flow to the substitutes (gradient checks of parameters use it).
   Var functional_call(const NamedParams& substitutes, const Var& x);
+  /// Creates the parameters a module makes only once it knows its input shape, when it knows that shape already
+  /// (a Sequential given an input_shape), so that loading weights can fill them; others have nothing to do.
+  virtual void build_if_shape_known() {}
   /// Direct children with their names.
   const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& children() const { return children_; }
 

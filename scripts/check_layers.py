@@ -9,7 +9,13 @@ Layers, lowest first; a file may include its own layer and the ones below it, ne
   tape      autodiff/ Var, Tape, the op contract, the graph view
   ops       autodiff/ops/                one file per op family
   sweeps    autodiff/ backward, the gradient sums, functional, gradcheck, the umbrella header
-  nn        nn/                          reaches kernels only through autodiff's public API (kernels/parallel.hpp)
+  nn        nn/                          reaches kernels only through autodiff's public API (kernels/parallel.hpp);
+            inside it, lowest first:
+    nn.base      nn/module.hpp, nn/handle.hpp
+    nn.parts     nn/layers/, nn/losses/, nn/optimizers/, nn/data/, nn/io/ (siblings: none includes another)
+    nn.training  nn/training/          Model, Sequential, fit, callbacks, metrics
+    nn.saving    nn/saving/            model files, checkpoints (they know Sequential and the optimizers)
+    nn.all       nn/nn.hpp             the umbrella
   distributed  distributed/              MPI (Boost.MPI, <mpi.h>) on top of nn; nothing below may include it or MPI
 """
 import os
@@ -20,16 +26,29 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TENSOR = {"allocator", "dtype", "error", "shape", "tensor", "tensor_map", "tensor_format", "random"}
 TAPE = {"var", "tape", "op", "graph"}
 SWEEPS = {"backward", "grad_sums", "functional", "gradcheck", "autodiff"}
-RANK = {"kernels": 0, "tensor": 1, "tape": 2, "ops": 3, "sweeps": 4, "nn": 5, "distributed": 6}
+NN_PARTS = {"layers", "losses", "optimizers", "data", "io"}
+RANK = {"kernels": 0, "tensor": 1, "tape": 2, "ops": 3, "sweeps": 4, "nn.base": 5, "nn.parts": 6, "nn.training": 7,
+        "nn.saving": 8, "nn.all": 9, "distributed": 10}
 PUBLIC_KERNELS = {"autodiff/kernels/parallel.hpp"}  # set_num_threads: part of autodiff's public API
 MAX_FUNCTION_LINES = 60
 SKIP = ("namespace", "struct", "class", "enum", "union", "extern", "template", "using", "#")
 
 
+def nn_group(parts):
+    if len(parts) == 2:
+        return {"module.hpp": "nn.base", "module.cpp": "nn.base", "handle.hpp": "nn.base", "nn.hpp": "nn.all"}.get(
+            parts[1], "unknown")
+    if parts[1] in NN_PARTS:
+        return "nn.parts"
+    return {"training": "nn.training", "saving": "nn.saving"}.get(parts[1], "unknown")
+
+
 def layer(path):
     parts = path.split("/")
-    if parts[0] in ("nn", "distributed"):
+    if parts[0] == "distributed":
         return parts[0]
+    if parts[0] == "nn":
+        return nn_group(parts)
     if parts[0] != "autodiff":
         return None
     if parts[1] in ("kernels", "ops"):
@@ -61,10 +80,12 @@ def include_violations(path, text):
         there = layer(target)
         if there is None:
             continue
-        if here in ("nn", "distributed") and there == "kernels" and target not in PUBLIC_KERNELS:
+        if RANK[here] >= RANK["nn.base"] and there == "kernels" and target not in PUBLIC_KERNELS:
             yield f"{path}: {here} includes the kernel header {target}; use autodiff's public API"
         elif there != "unknown" and RANK[there] > RANK[here]:
             yield f"{path}: {here} includes {target}, which is in the higher layer {there}"
+        elif here == there == "nn.parts" and path.split("/")[1] != target.split("/")[1]:
+            yield f"{path}: nn/{path.split('/')[1]} includes {target}; the groups of nn.parts are siblings"
 
 
 def long_functions(path, text):

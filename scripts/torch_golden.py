@@ -18,7 +18,7 @@ Each file holds the weights, "input" [4, ...], "target" [4, 10], "output", "loss
 "grad/<param>", the training set "train/x" [32, ...], "train/y", and "curve/<optimizer>" [50]: the loss
 of each of 50 steps (before that step's update) from the same initial weights, batch s % 4 of size 8 at
 step s, no shuffling, for SGD(0.1), Adadelta(1.0, rho 0.95, eps 1e-7) and Adam(1e-3, eps 1e-7), written
-by hand with the formulas of nn/optimizers.cpp and nn/adam.cpp (Keras').
+by hand with the formulas of nn/optimizers/*.cpp (Keras').
 """
 import argparse
 import json
@@ -162,7 +162,7 @@ MODELS = {  # name → (params, forward, loss, per-sample input shape, seed)
 }
 
 
-# ---- the optimizers (nn/optimizers.cpp, nn/adam.cpp), in place on {name: tensor} ----
+# ---- the optimizers (nn/optimizers/*.cpp), in place on {name: tensor} ----
 
 def sgd(lr=0.1):
     def step(p, g, state, t):

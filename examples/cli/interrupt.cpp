@@ -5,7 +5,7 @@
 #include <atomic>
 #include <csignal>
 
-#include "nn/model.hpp"
+#include "nn/training/model.hpp"
 
 namespace examples::cli {
 namespace {

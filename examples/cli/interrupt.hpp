@@ -3,7 +3,7 @@
 // callback can save), the second one ends the process at once, as SIGINT normally does.
 #include <cstdint>
 
-#include "nn/callbacks.hpp"
+#include "nn/training/callbacks.hpp"
 
 namespace examples::cli {
 

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "examples/cli/flags.hpp"
-#include "nn/io/checkpoint.hpp"
+#include "nn/saving/checkpoint.hpp"
 #include "nn/io/safetensors.hpp"
 
 namespace examples::cli {

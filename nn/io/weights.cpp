@@ -7,7 +7,6 @@
 #include <map>
 #include <set>
 
-#include "nn/sequential.hpp"
 
 namespace nn {
 
@@ -29,12 +28,6 @@ io::NamedTensors state_tensors(const Module& module) {
 
 void save_weights(const std::filesystem::path& path, const Module& module) {
   io::save_safetensors(path, state_tensors(module), {{"format", "wengert.weights"}});
-}
-
-void build_for_loading(Module& module) {
-  auto* seq = dynamic_cast<Sequential*>(&module);
-  if (seq && !seq->model_built() && seq->input_shape() && !seq->layers().empty())
-    seq->build(*seq->input_shape(), seq->layers().front()->dtype());
 }
 
 namespace {
@@ -115,15 +108,9 @@ LoadReport assign_state(Module& module, const io::NamedTensors& tensors, const L
 }
 
 LoadReport load_weights(const std::filesystem::path& path, Module& module, LoadOptions options) {
-  build_for_loading(module);
+  module.build_if_shape_known();
   const io::TensorFile file = io::load_safetensors(path);
   return assign_state(module, file.tensors, options, "load_weights", path.string());
-}
-
-void Model::save_weights(const std::filesystem::path& path) const { nn::save_weights(path, *this); }
-
-LoadReport Model::load_weights(const std::filesystem::path& path, LoadOptions options) {
-  return nn::load_weights(path, *this, options);
 }
 
 }  // namespace nn

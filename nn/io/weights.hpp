@@ -48,8 +48,5 @@ LoadReport assign_state(Module& module, const io::NamedTensors& tensors, const L
 /// Throws ValueError when a tensor holds a NaN or an infinity, naming `what`, `source`, the tensor and the first bad
 /// element: no weight, buffer or optimizer slot of a trained model is legitimately non-finite.
 void check_finite(const io::NamedTensors& tensors, const std::string& what, const std::string& source);
-/// Builds a module that is a Sequential not built yet but with a known input shape, so that its parameters
-/// exist before it has seen data; other modules are left as they are.
-void build_for_loading(Module& module);
 
 }  // namespace nn

@@ -1,11 +1,22 @@
 #pragma once
-// Activation: applies a named activation element-wise (softmax variants on the last axis).
+// Activations by Keras name, each a composite of autodiff ops: the Activation layer applies one, and the
+// `activation` option of Dense, Conv2D and the recurrent layers names one (softmax variants act on the last axis).
+#include <functional>
 #include <string>
+#include <vector>
 
-#include "nn/activations.hpp"
-#include "nn/layer.hpp"
+#include "nn/layers/layer.hpp"
 
 namespace nn {
+
+using ActivationFn = std::function<autodiff::Var(const autodiff::Var&)>;
+
+/// The activation called `name` ("relu", "sigmoid", ...; "" and "linear" are the identity); ValueError lists the known
+/// names.
+ActivationFn activation(const std::string& name);
+/// The known activation names, sorted.
+std::vector<std::string> activation_names();
+
 
 class Activation : public Layer {
  public:

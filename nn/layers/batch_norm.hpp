@@ -5,7 +5,7 @@
 // moving_variance towards them; inference normalizes by the moving statistics.
 #include <optional>
 
-#include "nn/layer.hpp"
+#include "nn/layers/layer.hpp"
 
 namespace nn {
 

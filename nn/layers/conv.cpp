@@ -1,7 +1,7 @@
 #include "nn/layers/conv.hpp"
 
 #include "autodiff/ops/elementwise.hpp"
-#include "nn/initializers.hpp"
+#include "nn/layers/initializers.hpp"
 
 namespace nn {
 

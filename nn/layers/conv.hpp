@@ -5,8 +5,8 @@
 #include <string>
 
 #include "autodiff/ops/conv.hpp"
-#include "nn/activations.hpp"
-#include "nn/layer.hpp"
+#include "nn/layers/activation.hpp"
+#include "nn/layers/layer.hpp"
 
 namespace nn {
 

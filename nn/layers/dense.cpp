@@ -2,7 +2,7 @@
 
 #include "autodiff/ops/elementwise.hpp"
 #include "autodiff/ops/linalg.hpp"
-#include "nn/initializers.hpp"
+#include "nn/layers/initializers.hpp"
 
 namespace nn {
 

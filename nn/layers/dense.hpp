@@ -4,8 +4,8 @@
 #include <optional>
 #include <string>
 
-#include "nn/activations.hpp"
-#include "nn/layer.hpp"
+#include "nn/layers/activation.hpp"
+#include "nn/layers/layer.hpp"
 
 namespace nn {
 

@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "autodiff/random.hpp"
-#include "nn/layer.hpp"
+#include "nn/layers/layer.hpp"
 
 namespace nn {
 

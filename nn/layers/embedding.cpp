@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "autodiff/ops/indexing.hpp"
-#include "nn/initializers.hpp"
+#include "nn/layers/initializers.hpp"
 
 namespace nn {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "nn/layer.hpp"
+#include "nn/layers/layer.hpp"
 
 namespace nn {
 

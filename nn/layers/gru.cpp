@@ -1,7 +1,7 @@
-#include "nn/layers/recurrent.hpp"
+#include "nn/layers/gru.hpp"
 
 #include "autodiff/ops/indexing.hpp"
-#include "nn/initializers.hpp"
+#include "nn/layers/initializers.hpp"
 
 namespace nn {
 

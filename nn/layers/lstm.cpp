@@ -1,7 +1,7 @@
-#include "nn/layers/recurrent.hpp"
+#include "nn/layers/lstm.hpp"
 
 #include "autodiff/ops/lstm_cell.hpp"
-#include "nn/initializers.hpp"
+#include "nn/layers/initializers.hpp"
 
 namespace nn {
 

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "autodiff/ops/conv.hpp"
-#include "nn/layer.hpp"
+#include "nn/layers/layer.hpp"
 
 namespace nn {
 

@@ -1,6 +1,6 @@
 #include "nn/layers/recurrent.hpp"
 
-#include "nn/initializers.hpp"
+#include "nn/layers/initializers.hpp"
 
 namespace nn {
 

@@ -1,5 +1,5 @@
 #pragma once
-// Recurrent layers: LSTM, GRU and SimpleRNN with Keras' semantics, parameter
+// What the recurrent layers (LSTM, GRU and SimpleRNN, each in its own header) share: Keras' semantics, parameter
 // names and layouts. Each layer is a cell (one time step written as its
 // equations, taking its weights as Vars) run over time by unroll(), a plain
 // loop: the tape records every step, so any length works without recursion.
@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "nn/layer.hpp"
+#include "nn/layers/layer.hpp"
 
 namespace nn {
 
@@ -57,53 +57,6 @@ template <class Cell>
 RnnOutput unroll(const Var& x, RnnState state, const Cell& cell, bool return_sequences) {
   return unroll(x, std::move(state), to_rnn_cell(cell), return_sequences);
 }
-
-/// LSTM step with Keras' weights, gates stacked i, f, c, o: kernel [in, 4u], recurrent_kernel [u, 4u], bias [4u].
-class LstmCell {
- public:
-  LstmCell(const Var& kernel, Var recurrent_kernel, const Var& bias);
-  /// {h, c} → {h', c'}: step(project(x), state).
-  RnnState operator()(const Var& x, const RnnState& state) const;
-  /// x [rows, in] → [x, 1]·[kernel; bias], [rows, 4u].
-  Var project(const Var& x) const;
-  /// From one step's projection xw [batch, 4u]: {h, c} → {h', c'}.
-  RnnState step(const Var& xw, const RnnState& state) const;
-
- private:
-  Var input_kernel_, recurrent_kernel_;  // input_kernel_ = [kernel; bias], see detail::with_bias
-};
-
-/// GRU step, Keras' reset_after form, gates stacked z, r, h: kernel [in, 3u], recurrent_kernel [u, 3u],
-/// bias [2, 3u] (row 0 for the input, row 1 for the recurrent projection).
-class GruCell {
- public:
-  GruCell(const Var& kernel, const Var& recurrent_kernel, const Var& bias);
-  /// {h} → {h'}: step(project(x), state).
-  RnnState operator()(const Var& x, const RnnState& state) const;
-  /// x [rows, in] → [x, 1]·[kernel; bias row 0], [rows, 3u].
-  Var project(const Var& x) const;
-  /// From one step's projection xw [batch, 3u]: {h} → {h'}.
-  RnnState step(const Var& xw, const RnnState& state) const;
-
- private:
-  Var input_kernel_, recurrent_kernel_;  // each with its bias row appended, see detail::with_bias
-};
-
-/// SimpleRNN step: h' = activation(x·kernel + h·recurrent_kernel + bias); kernel [in, u], recurrent_kernel [u, u].
-class SimpleRnnCell {
- public:
-  SimpleRnnCell(const Var& kernel, Var recurrent_kernel, const Var& bias, const std::string& activation = "tanh");
-  /// {h} → {h'}: step(project(x), state).
-  RnnState operator()(const Var& x, const RnnState& state) const;
-  /// x [rows, in] → [x, 1]·[kernel; bias], [rows, u].
-  Var project(const Var& x) const;
-  /// From one step's projection xw [batch, u]: {h} → {h'}.
-  RnnState step(const Var& xw, const RnnState& state) const;
-
- private:
-  Var input_kernel_, recurrent_kernel_;  // input_kernel_ = [kernel; bias], see detail::with_bias
-  std::function<Var(const Var&)> activation_;
-};
 
 namespace detail {
 template <class F, class O>
@@ -170,86 +123,6 @@ class Recurrent : public Layer {
 
  private:
   void check_input(const Var& x) const;
-};
-
-struct LstmOptions {
-  bool return_sequences = false;
-  std::string kernel_initializer = "glorot_uniform";
-  std::string recurrent_initializer = "orthogonal";
-  std::string bias_initializer = "zeros";
-  /// Starts the forget gate's bias at 1 (Keras' default) so early training keeps the cell state.
-  bool unit_forget_bias = true;
-  std::optional<Shape> input_shape{};
-};
-
-/// Keras LSTM: [time, features] → [units] (or [time, units] with return_sequences).
-class LSTM : public Recurrent {
- public:
-  explicit LSTM(int64_t units, LstmOptions options = {});
-  std::string type() const override { return "LSTM"; }
-  static std::shared_ptr<Layer> from_config(const LayerConfig& config);
-  LayerConfig config() const override;
-  using Recurrent::forward;
-  /// x from the initial state (h0, c0), each [batch, units].
-  Var forward(const Var& x, const Var& h0, const Var& c0);
-
- protected:
-  Tensor initial_bias(autodiff::Generator& gen) const override;
-  RnnCell cell() const override;
-
- private:
-  bool unit_forget_bias_;
-};
-
-struct GruOptions {
-  bool return_sequences = false;
-  std::string kernel_initializer = "glorot_uniform";
-  std::string recurrent_initializer = "orthogonal";
-  std::string bias_initializer = "zeros";
-  std::optional<Shape> input_shape{};
-};
-
-/// Keras GRU (reset_after = true, its default): [time, features] → [units] or [time, units].
-class GRU : public Recurrent {
- public:
-  explicit GRU(int64_t units, GruOptions options = {});
-  std::string type() const override { return "GRU"; }
-  static std::shared_ptr<Layer> from_config(const LayerConfig& config);
-  LayerConfig config() const override;
-  using Recurrent::forward;
-  /// x from the initial state h0 [batch, units].
-  Var forward(const Var& x, const Var& h0);
-
- protected:
-  Tensor initial_bias(autodiff::Generator& gen) const override;
-  RnnCell cell() const override;
-};
-
-struct SimpleRnnOptions {
-  std::string activation = "tanh";
-  bool return_sequences = false;
-  std::string kernel_initializer = "glorot_uniform";
-  std::string recurrent_initializer = "orthogonal";
-  std::string bias_initializer = "zeros";
-  std::optional<Shape> input_shape{};
-};
-
-/// Keras SimpleRNN: h' = activation(x·W + h·U + b); [time, features] → [units] or [time, units].
-class SimpleRNN : public Recurrent {
- public:
-  explicit SimpleRNN(int64_t units, SimpleRnnOptions options = {});
-  std::string type() const override { return "SimpleRNN"; }
-  static std::shared_ptr<Layer> from_config(const LayerConfig& config);
-  LayerConfig config() const override;
-  using Recurrent::forward;
-  /// x from the initial state h0 [batch, units].
-  Var forward(const Var& x, const Var& h0);
-
- protected:
-  RnnCell cell() const override;
-
- private:
-  std::string activation_;
 };
 
 namespace detail {

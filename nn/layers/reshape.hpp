@@ -4,7 +4,7 @@
 #include <optional>
 #include <vector>
 
-#include "nn/layer.hpp"
+#include "nn/layers/layer.hpp"
 
 namespace nn {
 

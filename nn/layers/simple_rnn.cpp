@@ -1,6 +1,6 @@
-#include "nn/layers/recurrent.hpp"
+#include "nn/layers/simple_rnn.hpp"
 
-#include "nn/activations.hpp"
+#include "nn/layers/activation.hpp"
 
 namespace nn {
 

@@ -7,9 +7,8 @@
 
 #include "distributed/collectives.hpp"
 #include "distributed/data_parallel.hpp"
-#include "nn/batching.hpp"
-#include "nn/layers.hpp"
-#include "nn/optimizers.hpp"
+#include "nn/data/batching.hpp"
+#include "nn/nn.hpp"
 #include "tests/nn/training_data.hpp"
 
 namespace dist_test {

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <thread>
 
-#include "nn/io/checkpoint.hpp"
+#include "nn/saving/checkpoint.hpp"
 #include "tests/distributed/common.hpp"
 
 int main(int argc, char** argv) {

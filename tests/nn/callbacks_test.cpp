@@ -6,10 +6,9 @@
 #include <limits>
 #include <sstream>
 
-#include "nn/io/checkpoint.hpp"
-#include "nn/layers.hpp"
-#include "nn/losses.hpp"
-#include "nn/optimizers.hpp"
+#include "nn/saving/checkpoint.hpp"
+#include "nn/nn.hpp"
+#include "nn/losses/functions.hpp"
 #include "tests/nn/training_data.hpp"
 
 using autodiff::Shape;

@@ -5,9 +5,8 @@
 #include <filesystem>
 #include <functional>
 
-#include "nn/io/checkpoint.hpp"
-#include "nn/layers.hpp"
-#include "nn/optimizers.hpp"
+#include "nn/saving/checkpoint.hpp"
+#include "nn/nn.hpp"
 
 using autodiff::Shape;
 using autodiff::Tensor;

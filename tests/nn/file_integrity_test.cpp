@@ -10,10 +10,9 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
-#include "nn/io/checkpoint.hpp"
-#include "nn/io/model_io.hpp"
-#include "nn/layers.hpp"
-#include "nn/optimizers.hpp"
+#include "nn/saving/checkpoint.hpp"
+#include "nn/saving/model_io.hpp"
+#include "nn/nn.hpp"
 #include "tests/message.hpp"
 
 namespace fs = std::filesystem;

@@ -2,8 +2,7 @@
 // says it does. The last case keeps the doc and this file in step.
 #include <boost/test/unit_test.hpp>
 
-#include "nn/layers.hpp"
-#include "nn/optimizers.hpp"
+#include "nn/nn.hpp"
 #include "tests/guide.hpp"
 
 using namespace nn;

@@ -2,7 +2,7 @@
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 
-#include "nn/layers.hpp"
+#include "nn/nn.hpp"
 #include "tests/message.hpp"
 
 using autodiff::DType;

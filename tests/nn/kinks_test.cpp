@@ -6,8 +6,8 @@
 #include <functional>
 
 #include "autodiff/autodiff.hpp"
-#include "nn/activations.hpp"
-#include "nn/losses.hpp"
+#include "nn/layers/activation.hpp"
+#include "nn/losses/functions.hpp"
 
 using namespace autodiff;
 

@@ -2,8 +2,7 @@
 // Layer::call, which rejects an input of another dtype than the weights before any op sees it.
 #include <boost/test/unit_test.hpp>
 
-#include "nn/layers.hpp"
-#include "nn/optimizers.hpp"
+#include "nn/nn.hpp"
 #include "tests/message.hpp"
 
 using autodiff::DType;

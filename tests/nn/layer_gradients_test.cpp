@@ -11,7 +11,7 @@
 #include <ostream>
 #include <set>
 
-#include "nn/layers.hpp"
+#include "nn/nn.hpp"
 
 using autodiff::DType;
 using autodiff::Shape;

@@ -1,4 +1,4 @@
-#include "nn/layers.hpp"
+#include "nn/nn.hpp"
 #include "tests/message.hpp"
 
 #include <algorithm>

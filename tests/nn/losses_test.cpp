@@ -7,8 +7,8 @@
 #include <cmath>
 #include <ostream>
 
-#include "nn/loss.hpp"
-#include "nn/losses.hpp"
+#include "nn/losses/loss.hpp"
+#include "nn/losses/functions.hpp"
 
 using namespace autodiff;
 namespace bdata = boost::unit_test::data;

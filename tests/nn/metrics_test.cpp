@@ -1,7 +1,7 @@
 // Metrics: batch sums of per-sample scores on small hand cases.
 #include <boost/test/unit_test.hpp>
 
-#include "nn/metrics.hpp"
+#include "nn/training/metrics.hpp"
 
 using namespace autodiff;
 namespace tt = boost::test_tools;

@@ -4,10 +4,9 @@
 #include <cmath>
 #include <filesystem>
 
-#include "nn/io/model_io.hpp"
-#include "nn/layers.hpp"
-#include "nn/losses.hpp"
-#include "nn/optimizers.hpp"
+#include "nn/saving/model_io.hpp"
+#include "nn/nn.hpp"
+#include "nn/losses/functions.hpp"
 
 using autodiff::Shape;
 using autodiff::Tensor;

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <functional>
 
-#include "nn/optimizers.hpp"
+#include "nn/nn.hpp"
 
 using namespace autodiff;
 namespace tt = boost::test_tools;

@@ -10,9 +10,7 @@
 #include <map>
 
 #include "nn/io/safetensors.hpp"
-#include "nn/layers.hpp"
-#include "nn/layers/recurrent.hpp"
-#include "nn/optimizers.hpp"
+#include "nn/nn.hpp"
 
 using autodiff::DType;
 using autodiff::Shape;

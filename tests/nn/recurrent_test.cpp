@@ -10,7 +10,7 @@
 #include <ostream>
 
 #include "autodiff/ops/indexing.hpp"
-#include "nn/layers/recurrent.hpp"
+#include "nn/nn.hpp"
 #include "tests/message.hpp"
 
 using namespace autodiff;

@@ -1,12 +1,12 @@
 // Learning-rate schedules (Keras formulas), an optimizer following one, and
-// ReduceLROnPlateau's patience, cooldown, min_lr and mode.
+// PlateauDecay's (the ReduceLROnPlateau callback's) patience, cooldown, min_lr and mode.
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
 #include <numbers>
 
-#include "nn/optimizers.hpp"
-#include "nn/schedules.hpp"
+#include "nn/nn.hpp"
+#include "nn/optimizers/schedules.hpp"
 
 using namespace autodiff;
 namespace tt = boost::test_tools;
@@ -77,12 +77,11 @@ BOOST_AUTO_TEST_CASE(setting_a_constant_rate_under_a_schedule_is_a_value_error) 
 namespace {
 // The learning rate after each epoch's value is fed in.
 std::vector<double> plateau(nn::ReduceLROnPlateauOptions o, const std::vector<double>& values, double lr = 1.0) {
-  nn::SGD opt(lr);
-  nn::ReduceLROnPlateau r(std::move(o));
+  nn::PlateauDecay r(std::move(o));
   std::vector<double> lrs;
   for (double v : values) {
-    r.on_epoch_end(v, opt);
-    lrs.push_back(opt.learning_rate());
+    if (const auto next = r.on_epoch_end(v, lr)) lr = *next;
+    lrs.push_back(lr);
   }
   return lrs;
 }
@@ -106,25 +105,24 @@ BOOST_AUTO_TEST_CASE(plateau_cooldown_pauses_counting_after_a_reduction) {
 }
 
 BOOST_AUTO_TEST_CASE(plateau_never_goes_below_min_lr) {
-  nn::SGD opt(0.1);
-  nn::ReduceLROnPlateau r({.factor = 0.1, .patience = 1, .min_lr = 0.05});
-  r.on_epoch_end(1.0, opt);
-  BOOST_TEST(r.on_epoch_end(1.0, opt));
-  BOOST_TEST(opt.learning_rate() == 0.05);
-  BOOST_TEST(!r.on_epoch_end(1.0, opt));
-  BOOST_TEST(opt.learning_rate() == 0.05);
+  nn::PlateauDecay r({.factor = 0.1, .patience = 1, .min_lr = 0.05});
+  BOOST_TEST(!r.on_epoch_end(1.0, 0.1).has_value());
+  const std::optional<double> lowered = r.on_epoch_end(1.0, 0.1);
+  BOOST_REQUIRE(lowered.has_value());
+  BOOST_TEST(*lowered == 0.05);
+  BOOST_TEST(!r.on_epoch_end(1.0, 0.05).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(plateau_maximizes_accuracy_monitors_in_auto_mode) {
-  BOOST_TEST(nn::ReduceLROnPlateau({.monitor = "val_accuracy"}).minimizing() == false);
-  BOOST_TEST(nn::ReduceLROnPlateau({.monitor = "val_loss"}).minimizing() == true);
+  BOOST_TEST(nn::PlateauDecay({.monitor = "val_accuracy"}).minimizing() == false);
+  BOOST_TEST(nn::PlateauDecay({.monitor = "val_loss"}).minimizing() == true);
   const auto rising = plateau({.factor = 0.5, .patience = 1, .mode = "max"}, {0.5, 0.6, 0.7, 0.7});
   BOOST_TEST(rising == std::vector<double>({1.0, 1.0, 1.0, 0.5}), tt::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(plateau_rejects_a_factor_of_one_or_more) {
-  BOOST_CHECK_THROW(nn::ReduceLROnPlateau({.factor = 1.0}), ValueError);
-  BOOST_CHECK_THROW(nn::ReduceLROnPlateau({.mode = "up"}), ValueError);
+  BOOST_CHECK_THROW(nn::PlateauDecay({.factor = 1.0}), ValueError);
+  BOOST_CHECK_THROW(nn::PlateauDecay({.mode = "up"}), ValueError);
 }
 
 BOOST_AUTO_TEST_CASE(schedule_from_config_reads_what_config_writes) {

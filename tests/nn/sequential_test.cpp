@@ -2,9 +2,8 @@
 #include <cmath>
 #include <sstream>
 
-#include "nn/layers.hpp"
-#include "nn/losses.hpp"
-#include "nn/optimizers.hpp"
+#include "nn/nn.hpp"
+#include "nn/losses/functions.hpp"
 #include "tests/message.hpp"
 #include "tests/nn/training_data.hpp"
 

@@ -1,6 +1,6 @@
 #pragma once
 // A tiny, seeded classification problem and model for the training tests.
-#include "nn/layers.hpp"
+#include "nn/nn.hpp"
 
 namespace nn_test {
 

@@ -6,8 +6,7 @@
 #include <filesystem>
 #include <functional>
 
-#include "nn/layers.hpp"
-#include "nn/optimizers.hpp"
+#include "nn/nn.hpp"
 
 using autodiff::DType;
 using autodiff::Shape;

@@ -6,9 +6,8 @@
 
 #include "examples/cli/flags.hpp"
 #include "examples/cli/paths.hpp"
-#include "nn/io/checkpoint.hpp"
-#include "nn/layers.hpp"
-#include "nn/optimizers.hpp"
+#include "nn/saving/checkpoint.hpp"
+#include "nn/nn.hpp"
 #include "tests/message.hpp"
 #include "tests/scratch.hpp"
 

@@ -4,7 +4,7 @@
 #include "autodiff/autodiff.hpp"
 #include "distributed/context.hpp"
 #include "nn/module.hpp"
-#include "nn/strategy.hpp"
+#include "nn/training/strategy.hpp"
 
 int main() {
   using namespace autodiff;

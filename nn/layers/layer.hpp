@@ -1,0 +1,63 @@
+#pragma once
+// Layer: a Module that knows its shapes. Shapes here are per sample, without
+// the batch axis, as in Keras: Dense(10) maps [784] to [10].
+//
+// Parameters are created by build() in dtype() (f32 unless set_dtype(f64) was
+// called, or the layer was built lazily from an f64 input), so the same layer
+// trains in f32 and is gradient-checked in f64.
+#include <optional>
+#include <string>
+
+#include "autodiff/random.hpp"
+#include "nn/layers/config.hpp"
+#include "nn/module.hpp"
+
+namespace nn {
+
+class Layer : public Module {
+ public:
+  /// The Keras class name, e.g. "Dense".
+  virtual std::string type() const = 0;
+  /// Output shape for a given input shape (both without the batch axis); throws ShapeError naming the layer.
+  virtual Shape output_shape(const Shape& input_shape) const = 0;
+  /// Creates the parameters for this input shape (called once, by Sequential or on first use).
+  virtual void build(const Shape& input_shape, autodiff::Generator& gen) { (void)input_shape, (void)gen; }
+  /// The constructor arguments by name, for saving the architecture (nn/layers/config.hpp); none by default.
+  virtual LayerConfig config() const { return LayerConfig(type()); }
+  /// The layer's own random generator (Dropout's), which checkpoints save; null when it has none.
+  virtual autodiff::Generator* random_generator() { return nullptr; }
+
+  /// forward(x), with every error it raises named after this layer ("dense_1: ..."), and an input of another
+  /// dtype than the weights rejected before any op sees it. Sequential calls its layers through this.
+  Var call(const Var& x);
+  Var operator()(const Var& x) { return call(x); }
+
+  bool built() const { return built_; }
+  /// Builds if not built yet: checks output_shape(input_shape) first, then build(), then names the parameters.
+  void ensure_built(const Shape& input_shape, autodiff::Generator& gen);
+  /// Builds from a batch x (per-sample shape = x's shape without axis 0, dtype = x's dtype) with the default generator.
+  void ensure_built(const Var& x);
+  /// Unique name within a model ("dense_1"); Sequential assigns one like Keras if empty.
+  const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+  /// The input shape declared at construction (Keras `input_shape`), if any.
+  const std::optional<Shape>& declared_input_shape() const { return input_shape_; }
+  /// The dtype build() creates parameters in; set before building (f64 for gradient checks).
+  autodiff::DType dtype() const { return dtype_; }
+  void set_dtype(autodiff::DType dtype) { dtype_ = dtype; }
+
+ protected:
+  std::optional<Shape> input_shape_;
+  autodiff::DType dtype_ = autodiff::DType::f32;
+
+ private:
+  // The name errors give: name(), or type() before the layer has one.
+  std::string label() const;
+
+  std::string name_;
+  bool built_ = false;
+  // The dtype of the parameters and buffers build() made; none for a layer without any (Flatten, Dropout).
+  std::optional<autodiff::DType> weights_dtype_;
+};
+
+}  // namespace nn

@@ -1,0 +1,86 @@
+#include "nn/layers/registry.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <map>
+#include <mutex>
+
+#include "nn/layers/activation.hpp"
+#include "nn/layers/batch_norm.hpp"
+#include "nn/layers/conv.hpp"
+#include "nn/layers/dense.hpp"
+#include "nn/layers/dropout.hpp"
+#include "nn/layers/embedding.hpp"
+#include "nn/layers/pooling.hpp"
+#include "nn/layers/gru.hpp"
+#include "nn/layers/lstm.hpp"
+#include "nn/layers/reshape.hpp"
+#include "nn/layers/simple_rnn.hpp"
+
+namespace nn {
+
+using autodiff::check;
+using autodiff::ValueError;
+
+namespace {
+struct Registry {
+  std::mutex mutex;
+  std::map<std::string, LayerFactory> factories;
+};
+
+// The built-in layers; a function-local static, so user registrations at static-initialization time are safe.
+Registry& registry() {
+  static Registry r{{},
+                    {
+                        {"Activation", Activation::from_config},
+                        {"AveragePooling2D", AveragePooling2D::from_config},
+                        {"BatchNormalization", BatchNormalization::from_config},
+                        {"Conv2D", Conv2D::from_config},
+                        {"Dense", Dense::from_config},
+                        {"Dropout", Dropout::from_config},
+                        {"Embedding", Embedding::from_config},
+                        {"Flatten", Flatten::from_config},
+                        {"GRU", GRU::from_config},
+                        {"LSTM", LSTM::from_config},
+                        {"MaxPooling2D", MaxPooling2D::from_config},
+                        {"Reshape", Reshape::from_config},
+                        {"SimpleRNN", SimpleRNN::from_config},
+                    }};
+  return r;
+}
+}  // namespace
+
+void register_layer(const std::string& type, LayerFactory factory) {
+  check<ValueError>(!type.empty() && static_cast<bool>(factory),
+                    "register_layer: need a type name and a factory; got type '{}'", type);
+  Registry& r = registry();
+  const std::lock_guard lock(r.mutex);
+  r.factories[type] = std::move(factory);
+}
+
+std::shared_ptr<Layer> make_layer(const std::string& type, const LayerConfig& config) {
+  LayerFactory factory;
+  {
+    Registry& r = registry();
+    const std::lock_guard lock(r.mutex);
+    const auto it = r.factories.find(type);
+    if (it != r.factories.end()) factory = it->second;
+  }
+  check<ValueError>(static_cast<bool>(factory),
+                    "make_layer: unknown layer type '{}' (register it with nn::register_layer); known types: {}", type,
+                    fmt::join(known_layers(), ", "));
+  std::shared_ptr<Layer> layer = factory(config);
+  check<ValueError>(layer != nullptr, "make_layer: the factory of '{}' returned null", type);
+  return layer;
+}
+
+std::vector<std::string> known_layers() {
+  Registry& r = registry();
+  const std::lock_guard lock(r.mutex);
+  std::vector<std::string> names;
+  for (const auto& [name, f] : r.factories) names.push_back(name);
+  return names;
+}
+
+}  // namespace nn
