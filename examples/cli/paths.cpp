@@ -43,8 +43,7 @@ void check_checkpoint_dir(const fs::path& dir) {
 }
 
 void check_load_path(const fs::path& path) {
-  const nn::io::TensorFile file = nn::io::load_safetensors(path);
-  if (file.metadata.contains(nn::kCheckpointMetadataKey))
+  if (nn::io::load_safetensors_metadata(path).contains(nn::kCheckpointMetadataKey))
     throw FlagError(fmt::format(
         "--load: '{}' is a training checkpoint, not a weights file; to resume from it, use --checkpoint-dir DIR "
         "with the file at DIR/last.safetensors",

@@ -79,10 +79,31 @@ const Reader& reader_for(const detail::HeaderEntry& e, const std::string& source
   fail(source, e.at_dtype, fmt::format("tensor {}: unknown dtype {}", nlohmann::json(e.name).dump(), name));
 }
 
-std::uint64_t read_u64(const std::string& bytes) {
+// The header length in the first 8 bytes of `start`, checked against the file's `size` and the limit.
+std::uint64_t header_length(std::string_view start, std::uint64_t size, const std::string& source) {
+  if (size < kHeaderStart || start.size() < kHeaderStart)
+    fail(source, 0, fmt::format("the file has {} bytes; a safetensors file starts with an 8-byte header length", size));
   std::uint64_t n = 0;
-  for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
+  for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(start[static_cast<std::size_t>(i)]);
+  if (n > size - kHeaderStart)
+    fail(source, kHeaderStart, fmt::format("header length {} exceeds the file ({} bytes)", n, size));
+  if (n > kMaxHeaderBytes)
+    fail(source, kHeaderStart, fmt::format("header length {} exceeds the limit of {} bytes", n, kMaxHeaderBytes));
   return n;
+}
+
+detail::Header header_of(std::string_view text, const std::string& source) {
+  if (text.empty() || text[0] != '{') fail(source, kHeaderStart, "the header does not start with '{'");
+  return detail::parse_header(text, source);
+}
+
+std::ifstream open_for_reading(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::error_code ec;
+  if (!in || std::filesystem::is_directory(path, ec))
+    throw autodiff::IoError(fmt::format("safetensors: {}: cannot open: {}", path.string(),
+                                        in ? "is a directory" : std::strerror(errno)));
+  return in;
 }
 
 // Everything the header claims about an entry, checked against the data section before anything is allocated.
@@ -124,15 +145,8 @@ void check_coverage(const std::vector<const detail::HeaderEntry*>& sorted, std::
 
 TensorFile parse_safetensors(const std::string& bytes, const std::string& source) {
   const std::uint64_t size = bytes.size();
-  if (size < kHeaderStart)
-    fail(source, 0, fmt::format("the file has {} bytes; a safetensors file starts with an 8-byte header length", size));
-  const std::uint64_t n = read_u64(bytes);
-  if (n > size - kHeaderStart)
-    fail(source, kHeaderStart, fmt::format("header length {} exceeds the file ({} bytes)", n, size));
-  if (n > kMaxHeaderBytes)
-    fail(source, kHeaderStart, fmt::format("header length {} exceeds the limit of {} bytes", n, kMaxHeaderBytes));
-  if (n == 0 || bytes[kHeaderStart] != '{') fail(source, kHeaderStart, "the header does not start with '{'");
-  detail::Header header = detail::parse_header(std::string_view(bytes).substr(kHeaderStart, n), source);
+  const std::uint64_t n = header_length(bytes, size, source);
+  detail::Header header = header_of(std::string_view(bytes).substr(kHeaderStart, n), source);
 
   const std::uint64_t data_start = kHeaderStart + n, data_bytes = size - data_start;
   std::vector<const detail::HeaderEntry*> sorted;
@@ -164,11 +178,7 @@ TensorFile parse_safetensors(const std::string& bytes, const std::string& source
 }
 
 TensorFile load_safetensors(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::error_code ec;
-  if (!in || std::filesystem::is_directory(path, ec))
-    throw autodiff::IoError(fmt::format("safetensors: {}: cannot open: {}", path.string(),
-                                        in ? "is a directory" : std::strerror(errno)));
+  std::ifstream in = open_for_reading(path);
   std::ostringstream bytes;
   bytes << in.rdbuf();
   if (in.bad()) throw autodiff::IoError(fmt::format("safetensors: {}: read error", path.string()));
@@ -177,48 +187,51 @@ TensorFile load_safetensors(const std::filesystem::path& path) {
 
 namespace {
 
+void check_utf8(const std::string& text) {
+  try {
+    (void)nlohmann::json(text).dump();
+  } catch (const nlohmann::json::exception& e) {
+    throw autodiff::ValueError(fmt::format("save_safetensors: a name or metadata string is not UTF-8: {}", e.what()));
+  }
+}
+
+// Refuses what no safetensors file can hold before anything is written: an undefined tensor, the reserved name,
+// a duplicate, a string that is not UTF-8.
+void check_names(const NamedTensors& tensors, const std::map<std::string, std::string>& metadata) {
+  std::set<std::string_view> names;
+  for (const auto& [name, t] : tensors) {
+    autodiff::check<autodiff::ValueError>(t.defined(), "save_safetensors: tensor \"{}\" is undefined", name);
+    autodiff::check<autodiff::ValueError>(name != "__metadata__", "save_safetensors: \"__metadata__\" is reserved");
+    autodiff::check<autodiff::ValueError>(names.insert(name).second, "save_safetensors: duplicate name \"{}\"", name);
+    check_utf8(name);
+  }
+  for (const auto& [key, value] : metadata) check_utf8(key), check_utf8(value);
+}
+
 // Keys in the order the reference writer uses (metadata first; dtype, shape, data_offsets), so a file we
 // write is byte-for-byte what safetensors.torch.save_file writes for the same tensors, in the same order, with
 // the same metadata (ours holds the checksums too).
 std::string header_json(const NamedTensors& tensors, const std::map<std::string, std::string>& metadata) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
-  std::set<std::string_view> names;
   std::uint64_t offset = 0;
   for (const auto& [name, t] : tensors) {
-    autodiff::check<autodiff::ValueError>(t.defined(), "save_safetensors: tensor \"{}\" is undefined", name);
-    autodiff::check<autodiff::ValueError>(name != "__metadata__", "save_safetensors: \"__metadata__\" is reserved");
-    autodiff::check<autodiff::ValueError>(names.insert(name).second, "save_safetensors: duplicate name \"{}\"", name);
     const std::uint64_t bytes = static_cast<std::uint64_t>(t.numel()) * autodiff::itemsize(t.dtype());
     header[name] = {{"dtype", t.dtype() == DType::f32 ? "F32" : "F64"},
                     {"shape", t.shape().vec()},
                     {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
-  std::string text;
-  try {
-    text = header.dump();
-  } catch (const nlohmann::json::exception& e) {
-    throw autodiff::ValueError(fmt::format("save_safetensors: a name or metadata string is not UTF-8: {}", e.what()));
-  }
+  std::string text = header.dump();
   // Spaces pad the header to a multiple of 8 so the data starts aligned, as the reference writer does.
   text.append((8 - text.size() % 8) % 8, ' ');
   return text;
 }
 
-// The caller's metadata plus the checksums; the names are checked first, so a bad one fails as a name.
-std::map<std::string, std::string> with_checksums(const NamedTensors& tensors,
-                                                  std::map<std::string, std::string> metadata) {
-  header_json(tensors, metadata);
+// write_safetensors once check_names has passed: the header with the checksums, then the data.
+void write_checked(std::ostream& out, const NamedTensors& tensors, std::map<std::string, std::string> metadata) {
   metadata[kChecksumsKey] = detail::checksums_json(tensors);
-  return metadata;
-}
-
-}  // namespace
-
-void write_safetensors(std::ostream& out, const NamedTensors& tensors,
-                       const std::map<std::string, std::string>& metadata) {
-  const std::string header = header_json(tensors, with_checksums(tensors, metadata));
+  const std::string header = header_json(tensors, metadata);
   unsigned char length[8];
   for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>(std::uint64_t{header.size()} >> (8 * i));
   out.write(reinterpret_cast<const char*>(length), 8);
@@ -231,10 +244,36 @@ void write_safetensors(std::ostream& out, const NamedTensors& tensors,
   }
 }
 
+}  // namespace
+
+void write_safetensors(std::ostream& out, const NamedTensors& tensors,
+                       const std::map<std::string, std::string>& metadata) {
+  check_names(tensors, metadata);
+  write_checked(out, tensors, metadata);
+}
+
 void save_safetensors(const std::filesystem::path& path, const NamedTensors& tensors,
                       const std::map<std::string, std::string>& metadata) {
-  header_json(tensors, metadata);  // bad names fail here, before the target's temporary exists
-  write_atomic(path, [&](std::ostream& out) { write_safetensors(out, tensors, metadata); });
+  check_names(tensors, metadata);  // before the target's temporary exists
+  write_atomic(path, [&](std::ostream& out) { write_checked(out, tensors, metadata); });
+}
+
+std::map<std::string, std::string> load_safetensors_metadata(const std::filesystem::path& path) {
+  std::ifstream in = open_for_reading(path);
+  const std::string source = path.string();
+  std::error_code ec;
+  const std::uint64_t size = std::filesystem::file_size(path, ec);
+  std::string start(kHeaderStart, '\0');
+  in.read(start.data(), static_cast<std::streamsize>(start.size()));
+  start.resize(static_cast<std::size_t>(in.gcount()));
+  const std::uint64_t n = header_length(start, ec ? 0 : size, source);
+  std::string text(static_cast<std::size_t>(n), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(n));
+  if (static_cast<std::uint64_t>(in.gcount()) != n)
+    throw autodiff::IoError(fmt::format("safetensors: {}: read error", source));
+  detail::Header header = header_of(text, source);
+  header.metadata.erase(kChecksumsKey);
+  return header.metadata;
 }
 
 }  // namespace nn::io

@@ -37,6 +37,9 @@ void write_safetensors(std::ostream& out, const NamedTensors& tensors,
 /// the file and the byte offset.
 /// F16 and BF16 tensors are read as f32; other dtypes (integers, F8) are rejected by name.
 TensorFile load_safetensors(const std::filesystem::path& path);
+/// Only the metadata of a safetensors file (its header, checked as load_safetensors checks it), without reading the
+/// tensors.
+std::map<std::string, std::string> load_safetensors_metadata(const std::filesystem::path& path);
 /// Parses safetensors bytes already in memory (`source` names them in errors); used by the fuzzer.
 TensorFile parse_safetensors(const std::string& bytes, const std::string& source);
 

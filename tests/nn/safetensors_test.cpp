@@ -160,6 +160,23 @@ BOOST_AUTO_TEST_CASE(empty_file_with_only_metadata_round_trips) {
   BOOST_TEST(f.metadata.at("note") == "nothing yet");
 }
 
+BOOST_AUTO_TEST_CASE(metadata_alone_is_read_from_the_header) {
+  const fs::path path = scratch() / "metadata.safetensors";
+  save_safetensors(path, {{"w", ramp({64, 64}, DType::f64)}}, {{"format", "wengert"}, {"epoch", "3"}});
+  BOOST_TEST((nn::io::load_safetensors_metadata(path) == load_safetensors(path).metadata));
+  // The tensors are not read: a file whose data section is cut short still yields its header.
+  const std::string bytes = read_all(path);
+  const fs::path cut = write_file(scratch() / "metadata_cut.safetensors", bytes.substr(0, bytes.size() - 100));
+  BOOST_TEST(nn::io::load_safetensors_metadata(cut).at("epoch") == "3");
+  BOOST_CHECK_THROW(load_safetensors(cut), IoError);
+  // A header cut short is an error naming the file and the byte of the header length.
+  const fs::path torn = write_file(scratch() / "metadata_torn.safetensors", bytes.substr(0, 20));
+  BOOST_CHECK_EXCEPTION(nn::io::load_safetensors_metadata(torn), IoError, [&](const IoError& e) {
+    const std::string what = e.what();
+    return what.find(torn.string()) != std::string::npos && what.find("exceeds the file") != std::string::npos;
+  });
+}
+
 BOOST_AUTO_TEST_CASE(bad_names_are_refused_before_the_file_is_touched) {
   const fs::path path = write_file(scratch() / "kept.safetensors", "old contents");
   const Tensor t = Tensor::scalar(1);
