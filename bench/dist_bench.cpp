@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "bench/bench_common.hpp"
+#include "bench/reference_models.hpp"
 #include "distributed/buckets.hpp"
 #include "distributed/data_parallel.hpp"
 #include "nn/nn.hpp"
@@ -16,47 +17,18 @@ using namespace nn;
 
 namespace {
 
-// The examples' models and compile settings (bench/train_bench.cpp).
-std::unique_ptr<Sequential> make_model(const std::string& name) {
-  auto m = std::make_unique<Sequential>();
-  if (name == "mlp") {
-    m->add(Dense(500, {.activation = "sigmoid", .input_shape = Shape{784}}));
-    m->add(Dense(500, {.activation = "sigmoid"}));
-    m->add(Dense(10, {.activation = "softmax"}));
-    m->compile("mse", SGD(0.1));
-  } else if (name == "cnn") {
-    m->add(Conv2D(10, {3, 3}, {.padding = "same", .activation = "relu", .input_shape = Shape{28, 28, 1}}));
-    m->add(MaxPooling2D({2, 2}));
-    m->add(Conv2D(10, {3, 3}, {.padding = "same", .activation = "relu"}));
-    m->add(MaxPooling2D({2, 2}));
-    m->add(Flatten());
-    m->add(Dense(200, {.activation = "relu"}));
-    m->add(Dense(10, {.activation = "softmax"}));
-    m->compile("categorical_crossentropy", Adadelta({.lr = 1.0, .rho = 0.95, .epsilon = 1e-7}));
-  } else {
-    m->add(LSTM(128, {.input_shape = Shape{28, 28}}));
-    m->add(Dense(10, {.activation = "softmax"}));
-    m->compile("categorical_crossentropy", Adam(1e-3));
-  }
-  return m;
-}
-
-Shape batch_shape(const std::string& model, int64_t n) {
-  if (model == "mlp") return {n, 784};
-  if (model == "cnn") return {n, 28, 28, 1};
-  return {n, 28, 28};
-}
-
 void train(const std::string& name, int threads, int64_t steps, const distributed::Context* ctx) {
   autodiff::set_num_threads(threads);
   const int64_t batch = 128, n = steps * batch;
   autodiff::Generator gen(1);
-  const Tensor x = autodiff::rand(batch_shape(name, n), gen);
+  std::vector<int64_t> batch_shape{n};
+  for (int64_t d : bench::sample_shape(name).vec()) batch_shape.push_back(d);
+  const Tensor x = autodiff::rand(Shape(batch_shape), gen);
   std::vector<int64_t> labels;
   for (int64_t i = 0; i < n; ++i) labels.push_back(i % 10);
   const Tensor y = autodiff::one_hot(labels, 10, autodiff::DType::f32);
   autodiff::manual_seed(0);
-  auto model = make_model(name);
+  auto model = bench::reference_model(name);
   std::shared_ptr<Strategy> s;
   if (ctx) s = std::make_shared<distributed::DataParallel>(*ctx);
   FitOptions o{.batch_size = batch, .epochs = 1, .verbose = 0, .seed = 0, .strategy = s};

@@ -9,47 +9,17 @@
 #include <cstring>
 
 #include "bench/bench_common.hpp"
+#include "bench/reference_models.hpp"
 #include "nn/data/batching.hpp"
 #include "nn/data/mnist.hpp"
 #include "nn/data/tensors.hpp"
 #include "nn/nn.hpp"
 
 using namespace nn;
+using bench::reference_model;
+using bench::sample_shape;
 
 namespace {
-
-Shape sample_shape(const std::string& model) {
-  if (model == "mlp") return {784};
-  if (model == "cnn") return {28, 28, 1};
-  return {28, 28};
-}
-
-// Exactly the examples' models and compile settings, without metrics (the peer computes none).
-std::unique_ptr<Sequential> make_model(const std::string& name) {
-  auto m = std::make_unique<Sequential>();
-  if (name == "mlp") {
-    m->add(Dense(500, {.activation = "sigmoid", .input_shape = Shape{784}}));
-    m->add(Dense(500, {.activation = "sigmoid"}));
-    m->add(Dense(10, {.activation = "softmax"}));
-    m->compile("mse", SGD(0.1));
-  } else if (name == "cnn") {
-    m->add(Conv2D(10, {3, 3}, {.padding = "same", .activation = "relu", .input_shape = Shape{28, 28, 1}}));
-    m->add(MaxPooling2D({2, 2}));
-    m->add(Conv2D(10, {3, 3}, {.padding = "same", .activation = "relu"}));
-    m->add(MaxPooling2D({2, 2}));
-    m->add(Flatten());
-    m->add(Dense(200, {.activation = "relu"}));
-    m->add(Dense(10, {.activation = "softmax"}));
-    m->compile("categorical_crossentropy", Adadelta({.lr = 1.0, .rho = 0.95, .epsilon = 1e-7}));
-  } else if (name == "lstm") {
-    m->add(LSTM(128, {.input_shape = Shape{28, 28}}));
-    m->add(Dense(10, {.activation = "softmax"}));
-    m->compile("categorical_crossentropy", Adam(1e-3));
-  } else {
-    throw std::invalid_argument("--model must be mlp, cnn, lstm or all; got " + name);
-  }
-  return m;
-}
 
 FitOptions quiet(int64_t batch, uint64_t seed) {
   return {.batch_size = batch, .epochs = 1, .verbose = 0, .seed = seed};
@@ -60,7 +30,7 @@ double train_rate(const std::string& name, const data::Mnist& mnist, int64_t bat
   const data::Split part = data::head(mnist.train, steps * batch);
   const Tensor x = data::images(part, sample_shape(name)), y = data::one_hot_labels(part);
   autodiff::manual_seed(0);
-  auto model = make_model(name);
+  auto model = reference_model(name);
   // Build, then warm up on one whole untimed pass, as the PyTorch side does: a 20-batch pass at
   // batch 32 lasts ~15 ms, and a fresh process's first one ran at half speed (the second thread
   // not yet in step, fresh pages) in about one bench run in three.
@@ -79,7 +49,7 @@ double infer_value(const std::string& name, const data::Mnist& mnist, int64_t ba
   const int64_t n = batch == 1 ? 1 : steps * batch;
   const Tensor x = data::images(data::head(mnist.test, n), sample_shape(name));
   autodiff::manual_seed(0);
-  auto model = make_model(name);
+  auto model = reference_model(name);
   (void)model->predict(x, batch);  // build + warm up
   const int calls = batch == 1 ? int(std::max<int64_t>(steps, 1) * 4) : 1;
   std::vector<double> values;
@@ -110,7 +80,7 @@ double deterministic(const std::string& name, const data::Mnist& mnist, int64_t 
   for (int threads : {1, 2}) {
     autodiff::set_num_threads(threads);
     autodiff::manual_seed(0);
-    auto model = make_model(name);
+    auto model = reference_model(name);
     model->fit(x, y, quiet(batch, 7));
     weights.push_back(weight_bytes(*model));
   }
