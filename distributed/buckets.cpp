@@ -1,11 +1,18 @@
 #include "distributed/buckets.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace distributed {
 
 using autodiff::DType;
 using autodiff::Tensor;
+
+namespace {
+MPI_Datatype mpi_type(DType dtype) { return dtype == DType::f32 ? MPI_FLOAT : MPI_DOUBLE; }
+// The bucket's first byte (its tensor is contiguous and starts its storage).
+char* bytes(const Tensor& flat) { return static_cast<char*>(flat.storage()->data()); }
+}  // namespace
 
 GradientBuckets::GradientBuckets(const boost::mpi::communicator& comm, const nn::NamedParams& params,
                                  int64_t cap_bytes)
@@ -26,7 +33,7 @@ GradientBuckets::GradientBuckets(const boost::mpi::communicator& comm, const nn:
     slots_.push_back(Slot{p, buckets_.size() - 1, b.numel});
     b.numel += p.numel();
   }
-  for (Bucket& b : buckets_) b.buffer.resize(size_t(b.numel) * autodiff::itemsize(b.dtype));
+  for (Bucket& b : buckets_) b.flat = autodiff::zeros(autodiff::Shape{b.numel}, b.dtype);
 }
 
 GradientBuckets::~GradientBuckets() {
@@ -51,9 +58,14 @@ void GradientBuckets::on_leaf_grad(const autodiff::Var& leaf) {
   const Tensor g = leaf.grad().contiguous();
   autodiff::dispatch(b.dtype, [&]<class T>(T) {
     const T* src = g.data<T>();
-    T* dst = reinterpret_cast<T*>(b.buffer.data()) + s.offset;
+    T* dst = b.flat.data<T>() + s.offset;
     const T scale = T(scale_);
-    for (int64_t i = 0; i < g.numel(); ++i) dst[i] = src[i] * scale;
+    const int64_t n = g.numel();  // hoisted: numel() multiplies the extents on every call
+    if (src == dst) {             // a gradient accumulated into last step's view of this bucket
+      for (int64_t i = 0; i < n; ++i) dst[i] *= scale;
+      return;
+    }
+    std::transform(src, src + n, dst, [scale](T v) { return v * scale; });
   });
   s.packed = true;
   --b.pending;
@@ -67,14 +79,17 @@ void GradientBuckets::on_leaf_grad(const autodiff::Var& leaf) {
 }
 
 void GradientBuckets::start_ready() {
-  while (next_ < buckets_.size() && buckets_[next_].pending == 0) start(buckets_[next_++]);
+  // The last bucket holds the first-registered parameters, whose gradients are final only as backward ends:
+  // finish() reduces it with the blocking MPI_Allreduce, which Open MPI runs several times faster than
+  // MPI_Iallreduce + MPI_Wait (docs/performance.md). The rule depends on the layout alone, so every rank calls
+  // the same kind of collective for each bucket, as MPI requires.
+  while (next_ + 1 < buckets_.size() && buckets_[next_].pending == 0) start(buckets_[next_++]);
 }
 
 void GradientBuckets::start(Bucket& b) {
   // Boost.MPI has no non-blocking allreduce, so this calls MPI_Iallreduce (MPI 3) on the communicator's MPI_Comm.
   // Every rank adds the same pre-scaled values in the library's fixed order for this size, so all get the same bits.
-  MPI_Iallreduce(MPI_IN_PLACE, b.buffer.data(), int(b.numel), b.dtype == DType::f32 ? MPI_FLOAT : MPI_DOUBLE,
-                 MPI_SUM, comm_, &b.request);
+  MPI_Iallreduce(MPI_IN_PLACE, bytes(b.flat), int(b.numel), mpi_type(b.dtype), MPI_SUM, comm_, &b.request);
 }
 
 void GradientBuckets::finish() {
@@ -82,20 +97,22 @@ void GradientBuckets::finish() {
     if (s.packed) continue;  // no gradient on this rank (the parameter was not used): it adds zero
     Bucket& b = buckets_[s.bucket];
     const size_t item = autodiff::itemsize(b.dtype);
-    std::memset(b.buffer.data() + size_t(s.offset) * item, 0, size_t(s.param.numel()) * item);
+    std::memset(static_cast<char*>(bytes(b.flat)) + size_t(s.offset) * item, 0,
+                size_t(s.param.numel()) * item);
     s.packed = true;
     --b.pending;
   }
   start_ready();
-  for (Bucket& b : buckets_) MPI_Wait(&b.request, MPI_STATUS_IGNORE);
-  for (const Slot& s : slots_) {
-    const Bucket& b = buckets_[s.bucket];
-    const Tensor g = Tensor::empty(s.param.shape(), b.dtype);
-    const size_t item = autodiff::itemsize(b.dtype);
-    std::memcpy(static_cast<char*>(g.storage()->data()), b.buffer.data() + size_t(s.offset) * item,
-                size_t(g.numel()) * item);
-    s.param.set_grad(g);
+  if (!buckets_.empty()) {
+    Bucket& last = buckets_.back();
+    MPI_Allreduce(MPI_IN_PLACE, bytes(last.flat), int(last.numel), mpi_type(last.dtype), MPI_SUM, comm_);
+    next_ = buckets_.size();
   }
+  for (Bucket& b : buckets_) MPI_Wait(&b.request, MPI_STATUS_IGNORE);
+  // Each gradient is a view of its bucket, as PyTorch DDP's gradient_as_bucket_view: no copy, no allocation.
+  // It holds this step's average until the next step's backward packs the bucket again.
+  for (const Slot& s : slots_)
+    s.param.set_grad(buckets_[s.bucket].flat.slice(0, s.offset, s.offset + s.param.numel()).reshape(s.param.shape()));
 }
 
 }  // namespace distributed

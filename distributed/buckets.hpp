@@ -3,7 +3,8 @@
 // Parameters are grouped, in reverse registration order (the order backward finishes them), into buckets of
 // one dtype and at most cap_bytes each, every bucket one flat buffer. on_leaf_grad copies a final gradient into
 // its bucket, pre-scaled by this rank's share of the global batch; a bucket whose gradients are all in starts its
-// non-blocking allreduce at once. finish() starts what is left and waits. Buckets start strictly in index order
+// non-blocking allreduce at once, except the last, whose gradients are final only as backward ends: finish()
+// reduces it with a blocking allreduce, starts what is left and waits. Buckets start strictly in index order
 // on every rank: MPI requires all ranks to start collectives on a communicator in the same order.
 #include <mpi.h>
 
@@ -30,7 +31,8 @@ class GradientBuckets {
   void begin(double scale);
   /// A leaf's gradient is final: pack it; start every bucket now complete. Other leaves are ignored.
   void on_leaf_grad(const autodiff::Var& leaf);
-  /// Starts the buckets not yet started (missing gradients count zero), waits, and sets every parameter's grad().
+  /// Starts the buckets not yet started (missing gradients count zero), waits, and sets every parameter's grad() to
+  /// its view of the bucket, valid until the next step's backward.
   void finish();
   int64_t num_buckets() const { return int64_t(buckets_.size()); }
 
@@ -44,7 +46,7 @@ class GradientBuckets {
   struct Bucket {
     autodiff::DType dtype = autodiff::DType::f32;
     int64_t numel = 0;
-    std::vector<char> buffer;
+    autodiff::Tensor flat;  // [numel]: the gradients packed, reduced in place; the parameters' grads view it
     std::vector<size_t> slots;
     size_t pending = 0;
     MPI_Request request = MPI_REQUEST_NULL;
