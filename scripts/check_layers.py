@@ -23,7 +23,7 @@ import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TENSOR = {"allocator", "dtype", "error", "shape", "tensor", "tensor_map", "tensor_format", "random"}
+TENSOR = {"allocator", "dtype", "error", "shape", "tensor", "tensor_map", "random"}
 TAPE = {"var", "tape", "op", "graph"}
 SWEEPS = {"backward", "grad_sums", "functional", "gradcheck", "autodiff"}
 NN_PARTS = {"layers", "losses", "optimizers", "data", "io"}
