@@ -1,5 +1,5 @@
-// A small seeded training run for tests/distributed/kill_rank.sh: checkpoints after every epoch (rank 0),
-// resumes from a checkpoint, and prints the final state's hash. Each step sleeps a little, so an epoch lasts
+// A small seeded training run for tests/distributed/kill_rank.sh and resume_at_one.sh: checkpoints after every epoch (rank 0),
+// resumes from a checkpoint, and prints the final state's hash and squared norm. Each step sleeps a little, so an epoch lasts
 // long enough to kill a rank in the middle of one.
 // usage: distributed_train_tool CHECKPOINT EPOCHS [resume]
 #include <unistd.h>
@@ -34,6 +34,11 @@ int main(int argc, char** argv) {
   o.callbacks.push_back(nn::callbacks::LambdaCallback(
       {.on_batch_end = [](int64_t, const nn::Logs&) { std::this_thread::sleep_for(std::chrono::milliseconds(8)); }}));
   model.fit(d.x, d.y, o);
-  if (s->is_chief()) std::printf("resumed at %d, hash %016llx\n", initial_epoch, (unsigned long long)state_hash(model));
+  double norm2 = 0;  // for comparing runs at different rank counts, whose bits differ by summation order
+  for (const auto& [name, v] : model.named_state())
+    for (double e : v.value().to_vector()) norm2 += e * e;
+  if (s->is_chief())
+    std::printf("resumed at %d, hash %016llx, norm2 %.17g\n", initial_epoch, (unsigned long long)state_hash(model),
+                norm2);
   return 0;
 }
