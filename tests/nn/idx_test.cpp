@@ -15,6 +15,7 @@
 
 #include "nn/data/idx.hpp"
 #include "nn/data/mnist.hpp"
+#include "tests/scratch.hpp"
 
 namespace fs = std::filesystem;
 namespace bdata = boost::unit_test::data;
@@ -23,19 +24,7 @@ using Bytes = std::vector<std::uint8_t>;
 
 namespace {
 
-// One scratch directory per run, removed at exit.
-const fs::path& scratch() {
-  static const fs::path dir = [] {
-    fs::path d = fs::temp_directory_path() / ("wengert_idx_test_" + std::to_string(::getpid()));
-    fs::create_directories(d);
-    return d;
-  }();
-  return dir;
-}
-struct RemoveScratch {
-  ~RemoveScratch() { fs::remove_all(scratch()); }
-};
-BOOST_TEST_GLOBAL_FIXTURE(RemoveScratch);
+using testing::program_scratch;
 
 Bytes idx(std::uint8_t type, const std::vector<std::uint32_t>& dims, const Bytes& data) {
   Bytes out = {0, 0, type, static_cast<std::uint8_t>(dims.size())};
@@ -87,7 +76,7 @@ Bytes iota_bytes(std::size_t n) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(reads_plain_u8_file) {
-  fs::path file = write_plain(scratch() / "plain", u8({2, 3}, {0, 1, 2, 253, 254, 255}));
+  fs::path file = write_plain(program_scratch() / "plain", u8({2, 3}, {0, 1, 2, 253, 254, 255}));
   nn::data::IdxArray a = nn::data::read_idx(file);
   BOOST_TEST(a.dims == (std::vector<int64_t>{2, 3}), boost::test_tools::per_element());
   BOOST_TEST(a.data == (Bytes{0, 1, 2, 253, 254, 255}), boost::test_tools::per_element());
@@ -95,13 +84,13 @@ BOOST_AUTO_TEST_CASE(reads_plain_u8_file) {
 
 BOOST_AUTO_TEST_CASE(gzip_is_detected_by_magic_not_by_name) {
   Bytes bytes = u8({4}, {9, 8, 7, 6});
-  BOOST_TEST(nn::data::read_idx(write_gzip(scratch() / "gzip_no_suffix", bytes)).data == Bytes({9, 8, 7, 6}));
-  BOOST_TEST(nn::data::read_idx(write_plain(scratch() / "plain_named.gz", bytes)).data == Bytes({9, 8, 7, 6}));
+  BOOST_TEST(nn::data::read_idx(write_gzip(program_scratch() / "gzip_no_suffix", bytes)).data == Bytes({9, 8, 7, 6}));
+  BOOST_TEST(nn::data::read_idx(write_plain(program_scratch() / "plain_named.gz", bytes)).data == Bytes({9, 8, 7, 6}));
 }
 
 BOOST_AUTO_TEST_CASE(reads_gzip_larger_than_one_read_chunk) {
   Bytes data = iota_bytes(3 * 1024 * 1024 + 7);
-  fs::path file = write_gzip(scratch() / "big.gz", u8({static_cast<std::uint32_t>(data.size())}, data));
+  fs::path file = write_gzip(program_scratch() / "big.gz", u8({static_cast<std::uint32_t>(data.size())}, data));
   nn::data::IdxArray a = nn::data::read_idx(file);
   BOOST_TEST(a.dims == std::vector<int64_t>{static_cast<int64_t>(data.size())});
   BOOST_TEST((a.data == data));
@@ -110,10 +99,11 @@ BOOST_AUTO_TEST_CASE(reads_gzip_larger_than_one_read_chunk) {
 BOOST_AUTO_TEST_CASE(concatenated_gzip_members_read_as_one_stream) {
   Bytes bytes = u8({6}, {1, 2, 3, 4, 5, 6});
   Bytes first(bytes.begin(), bytes.begin() + 9), second(bytes.begin() + 9, bytes.end());
-  Bytes joined = read_bytes(write_gzip(scratch() / "part1.gz", first));
-  Bytes tail = read_bytes(write_gzip(scratch() / "part2.gz", second));
+  Bytes joined = read_bytes(write_gzip(program_scratch() / "part1.gz", first));
+  Bytes tail = read_bytes(write_gzip(program_scratch() / "part2.gz", second));
   joined.insert(joined.end(), tail.begin(), tail.end());
-  BOOST_TEST(nn::data::read_idx(write_plain(scratch() / "joined.gz", joined)).data == Bytes({1, 2, 3, 4, 5, 6}));
+  const fs::path file = write_plain(program_scratch() / "joined.gz", joined);
+  BOOST_TEST(nn::data::read_idx(file).data == Bytes({1, 2, 3, 4, 5, 6}));
 }
 
 // ---- Corrupt files: one row each, the message names the file, the offset and the defect ----
@@ -129,7 +119,7 @@ struct Corrupt {
 std::ostream& operator<<(std::ostream& os, const Corrupt& c) { return os << c.name; }
 
 fs::path write_corrupt(const Corrupt& c) {
-  fs::path file = scratch() / c.name;
+  fs::path file = program_scratch() / c.name;
   if (c.container == Container::plain) return write_plain(file, c.bytes);
   Bytes gz = read_bytes(write_gzip(file, c.bytes));
   BOOST_REQUIRE(gz.size() > 12);
@@ -192,10 +182,10 @@ BOOST_DATA_TEST_CASE(corrupt_file_is_rejected_naming_file_and_offset, bdata::mak
 }
 
 BOOST_AUTO_TEST_CASE(missing_file_is_named) {
-  fs::path file = scratch() / "no_such_file";
+  fs::path file = program_scratch() / "no_such_file";
   BOOST_CHECK_EXCEPTION(nn::data::read_idx(file), DataError,
                         says({"read_idx: " + file.string() + ": cannot open: No such file or directory"}));
-  BOOST_CHECK_EXCEPTION(nn::data::read_idx(scratch()), DataError, says({"cannot open: is a directory"}));
+  BOOST_CHECK_EXCEPTION(nn::data::read_idx(program_scratch()), DataError, says({"cannot open: is a directory"}));
 }
 
 // ---- MNIST directories ----
@@ -206,7 +196,7 @@ std::vector<int64_t> sizes(const nn::data::Mnist& m) {
 
 // Train: 3 images 2x2, plain and gzip; test: 2 images under the dotted names.
 fs::path fake_mnist(const std::string& name) {
-  fs::path dir = scratch() / name;
+  fs::path dir = program_scratch() / name;
   fs::create_directories(dir);
   write_plain(dir / "train-images-idx3-ubyte", u8({3, 2, 2}, {0, 255, 51, 102, 1, 2, 3, 4, 5, 6, 7, 8}));
   write_gzip(dir / "train-labels-idx1-ubyte.gz", u8({3}, {5, 0, 9}));
@@ -263,9 +253,9 @@ BOOST_DATA_TEST_CASE(load_mnist_rejects_bad_directory, bdata::make(kBadMnist), r
 BOOST_AUTO_TEST_CASE(find_mnist_dir_prefers_flag_then_environment) {
   fs::path dir = fake_mnist("flagged");
   BOOST_TEST(nn::data::find_mnist_dir(dir) == dir);
-  BOOST_CHECK_EXCEPTION(nn::data::find_mnist_dir(scratch()), DataError,
-                        says({"--data " + scratch().string() + ": does not hold the four MNIST files"}));
-  fs::path root = scratch() / "env_root";
+  BOOST_CHECK_EXCEPTION(nn::data::find_mnist_dir(program_scratch()), DataError,
+                        says({"--data " + program_scratch().string() + ": does not hold the four MNIST files"}));
+  fs::path root = program_scratch() / "env_root";
   fs::create_directories(root);
   fs::rename(fake_mnist("env_mnist"), root / "mnist");
   ::setenv("WENGERT_DATA", root.c_str(), 1);

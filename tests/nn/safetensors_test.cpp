@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "nn/io/safetensors.hpp"
+#include "tests/scratch.hpp"
 
 namespace fs = std::filesystem;
 namespace bdata = boost::unit_test::data;
@@ -24,18 +25,7 @@ using nn::io::save_safetensors;
 
 namespace {
 
-const fs::path& scratch() {
-  static const fs::path dir = [] {
-    fs::path d = fs::temp_directory_path() / ("wengert_safetensors_test_" + std::to_string(::getpid()));
-    fs::create_directories(d);
-    return d;
-  }();
-  return dir;
-}
-struct RemoveScratch {
-  ~RemoveScratch() { fs::remove_all(scratch()); }
-};
-BOOST_TEST_GLOBAL_FIXTURE(RemoveScratch);
+using testing::program_scratch;
 
 std::string read_all(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -73,7 +63,7 @@ const std::vector<Shape> kShapes = {{}, {0}, {3}, {2, 3}, {2, 0, 3}, {2, 3, 4}, 
 BOOST_DATA_TEST_CASE(round_trip_keeps_names_shapes_dtypes_and_values,
                      bdata::xrange(kShapes.size()) * bdata::make({DType::f32, DType::f64}), i, dtype) {
   const nn::io::NamedTensors tensors = {{"first", ramp(kShapes[i], dtype)}, {"dense_1.kernel", ramp({2, 2}, dtype)}};
-  const fs::path path = scratch() / "round_trip.safetensors";
+  const fs::path path = program_scratch() / "round_trip.safetensors";
   save_safetensors(path, tensors, {{"format", "wengert"}, {"epoch", "3"}});
   const nn::io::TensorFile f = load_safetensors(path);
   BOOST_REQUIRE_EQUAL(f.tensors.size(), 2u);
@@ -89,7 +79,7 @@ BOOST_DATA_TEST_CASE(round_trip_keeps_names_shapes_dtypes_and_values,
 
 BOOST_AUTO_TEST_CASE(non_contiguous_tensor_is_written_in_row_major_order) {
   const Tensor t = ramp({2, 3}, DType::f32).transpose();
-  const fs::path path = scratch() / "transposed.safetensors";
+  const fs::path path = program_scratch() / "transposed.safetensors";
   save_safetensors(path, {{"t", t}});
   const Tensor back = load_safetensors(path).tensors.at(0).second;
   BOOST_TEST(back.shape() == (Shape{3, 2}));
@@ -109,7 +99,7 @@ std::string known_file() {
 }
 
 BOOST_AUTO_TEST_CASE(reads_a_file_laid_out_by_hand_as_pytorch_writes_it) {
-  const nn::io::TensorFile f = load_safetensors(write_file(scratch() / "known.safetensors", known_file()));
+  const nn::io::TensorFile f = load_safetensors(write_file(program_scratch() / "known.safetensors", known_file()));
   BOOST_REQUIRE_EQUAL(f.tensors.size(), 2u);
   BOOST_TEST(f.tensors[0].first == "a");
   BOOST_TEST(f.tensors[0].second.dtype() == DType::f32);
@@ -153,7 +143,7 @@ BOOST_AUTO_TEST_CASE(reads_f16_and_bf16_as_f32) {
 }
 
 BOOST_AUTO_TEST_CASE(empty_file_with_only_metadata_round_trips) {
-  const fs::path path = scratch() / "empty.safetensors";
+  const fs::path path = program_scratch() / "empty.safetensors";
   save_safetensors(path, {}, {{"note", "nothing yet"}});
   const nn::io::TensorFile f = load_safetensors(path);
   BOOST_TEST(f.tensors.empty());
@@ -161,16 +151,16 @@ BOOST_AUTO_TEST_CASE(empty_file_with_only_metadata_round_trips) {
 }
 
 BOOST_AUTO_TEST_CASE(metadata_alone_is_read_from_the_header) {
-  const fs::path path = scratch() / "metadata.safetensors";
+  const fs::path path = program_scratch() / "metadata.safetensors";
   save_safetensors(path, {{"w", ramp({64, 64}, DType::f64)}}, {{"format", "wengert"}, {"epoch", "3"}});
   BOOST_TEST((nn::io::load_safetensors_metadata(path) == load_safetensors(path).metadata));
   // The tensors are not read: a file whose data section is cut short still yields its header.
   const std::string bytes = read_all(path);
-  const fs::path cut = write_file(scratch() / "metadata_cut.safetensors", bytes.substr(0, bytes.size() - 100));
+  const fs::path cut = write_file(program_scratch() / "metadata_cut.safetensors", bytes.substr(0, bytes.size() - 100));
   BOOST_TEST(nn::io::load_safetensors_metadata(cut).at("epoch") == "3");
   BOOST_CHECK_THROW(load_safetensors(cut), IoError);
   // A header cut short is an error naming the file and the byte of the header length.
-  const fs::path torn = write_file(scratch() / "metadata_torn.safetensors", bytes.substr(0, 20));
+  const fs::path torn = write_file(program_scratch() / "metadata_torn.safetensors", bytes.substr(0, 20));
   BOOST_CHECK_EXCEPTION(nn::io::load_safetensors_metadata(torn), IoError, [&](const IoError& e) {
     const std::string what = e.what();
     return what.find(torn.string()) != std::string::npos && what.find("exceeds the file") != std::string::npos;
@@ -178,7 +168,7 @@ BOOST_AUTO_TEST_CASE(metadata_alone_is_read_from_the_header) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_names_are_refused_before_the_file_is_touched) {
-  const fs::path path = write_file(scratch() / "kept.safetensors", "old contents");
+  const fs::path path = write_file(program_scratch() / "kept.safetensors", "old contents");
   const Tensor t = Tensor::scalar(1);
   BOOST_CHECK_THROW(save_safetensors(path, {{"x", t}, {"x", t}}), autodiff::ValueError);
   BOOST_CHECK_THROW(save_safetensors(path, {{"__metadata__", t}}), autodiff::ValueError);
@@ -188,7 +178,7 @@ BOOST_AUTO_TEST_CASE(bad_names_are_refused_before_the_file_is_touched) {
 }
 
 BOOST_AUTO_TEST_CASE(missing_file_is_an_io_error_naming_it) {
-  const fs::path path = scratch() / "absent.safetensors";
+  const fs::path path = program_scratch() / "absent.safetensors";
   BOOST_CHECK_EXCEPTION(load_safetensors(path), IoError, [&](const IoError& e) {
     return std::string(e.what()).find(path.string()) != std::string::npos;
   });
@@ -298,7 +288,7 @@ const std::vector<Corrupt>& corrupt() {
 BOOST_DATA_TEST_CASE(corrupt_file_is_an_io_error_naming_file_and_byte, bdata::xrange(corrupt().size()), i) {
   const Corrupt& c = corrupt()[i];
   BOOST_TEST_CONTEXT(c.name) {
-    const fs::path path = write_file(scratch() / (c.name + ".safetensors"), c.bytes);
+    const fs::path path = write_file(program_scratch() / (c.name + ".safetensors"), c.bytes);
     const std::string expected = fmt::format("safetensors: {}: byte {}: ", path.string(), c.byte);
     const std::string fragment = c.fragment;
     auto names_file_and_byte = [expected, fragment](const IoError& e) {
