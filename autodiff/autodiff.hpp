@@ -1,6 +1,7 @@
 #pragma once
 // Everything a user of the autodiff core needs, in one include.
 #include "autodiff/backward.hpp"
+#include "autodiff/checkpoint.hpp"
 #include "autodiff/error.hpp"
 #include "autodiff/functional.hpp"
 #include "autodiff/gradcheck.hpp"

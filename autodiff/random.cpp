@@ -27,12 +27,45 @@ Generator& default_generator() {
 
 void manual_seed(uint64_t seed) { default_generator().seed(seed); }
 
+namespace detail {
 namespace {
+thread_local RandomScope* innermost_scope = nullptr;
+}  // namespace
+
+RandomScope::RandomScope(RandomDraws& draws, Mode mode) : draws_(draws), mode_(mode), outer_(innermost_scope) {
+  innermost_scope = this;
+}
+RandomScope::~RandomScope() { innermost_scope = outer_; }
+RandomScope* RandomScope::innermost() { return innermost_scope; }
+}  // namespace detail
+
+namespace {
+// Every random tensor is made here: drawn from `draw`, or on replay taken from the innermost replaying scope;
+// the recording scopes inside that one keep a copy.
 template <class Draw>
 Tensor fill_with(const Shape& shape, DType dtype, Draw draw) {
-  std::vector<double> v(static_cast<size_t>(shape.numel()));
-  for (double& x : v) x = draw();
-  return Tensor::from(v, shape, dtype);
+  using detail::RandomScope;
+  RandomScope* source = RandomScope::innermost();
+  while (source && source->mode() != RandomScope::Mode::replay) source = source->outer();
+  Tensor t;
+  if (source) {
+    detail::RandomDraws& d = source->draws();
+    check<ValueError>(d.next < d.tensors.size(),
+                      "checkpoint: the recomputation draws more random tensors than the first run ({}); the "
+                      "checkpointed function must draw the same ones each time",
+                      d.tensors.size());
+    t = d.tensors[d.next++];
+    check<ValueError>(t.shape() == shape && t.dtype() == dtype,
+                      "checkpoint: the recomputation draws a random tensor of shape {} ({}) where the first run "
+                      "drew {} ({}); the checkpointed function must draw the same ones each time",
+                      shape, name(dtype), t.shape(), name(t.dtype()));
+  } else {
+    std::vector<double> v(static_cast<size_t>(shape.numel()));
+    for (double& x : v) x = draw();
+    t = Tensor::from(v, shape, dtype);
+  }
+  for (RandomScope* s = RandomScope::innermost(); s && s != source; s = s->outer()) s->draws().tensors.push_back(t);
+  return t;
 }
 }  // namespace
 

@@ -3,6 +3,7 @@
 // overloads without one draw from the global default, reseeded by manual_seed.
 #include <cstdint>
 #include <random>
+#include <vector>
 
 #include "autodiff/tensor.hpp"
 
@@ -42,5 +43,36 @@ Tensor uniform(const Shape& shape, double low, double high, Generator& gen, DTyp
 Tensor uniform(const Shape& shape, double low, double high, DType dtype = DType::f32);
 /// Normal with the given mean and standard deviation.
 Tensor normal(const Shape& shape, double mean, double stddev, Generator& gen, DType dtype = DType::f32);
+
+namespace detail {
+/// The random tensors a checkpointed function drew (autodiff::checkpoint), so that its recomputation draws the same.
+struct RandomDraws {
+  std::vector<Tensor> tensors;
+  size_t next = 0;  // the next one a replay hands out
+};
+
+/// While alive, every random tensor made on this thread is appended to `draws` (record) or, on replay, taken from
+/// it in order instead of drawn, leaving the generators untouched. Scopes nest: a replay feeds the recording
+/// scopes opened inside it, as a checkpoint inside a recomputed checkpoint needs.
+class RandomScope {
+ public:
+  enum class Mode { record, replay };
+  RandomScope(RandomDraws& draws, Mode mode);
+  ~RandomScope();
+  RandomScope(const RandomScope&) = delete;
+  RandomScope& operator=(const RandomScope&) = delete;
+
+  /// The innermost scope alive on this thread, or null.
+  static RandomScope* innermost();
+  RandomDraws& draws() const { return draws_; }
+  Mode mode() const { return mode_; }
+  RandomScope* outer() const { return outer_; }
+
+ private:
+  RandomDraws& draws_;
+  Mode mode_;
+  RandomScope* outer_;
+};
+}  // namespace detail
 
 }  // namespace autodiff

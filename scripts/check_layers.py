@@ -25,7 +25,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TENSOR = {"allocator", "dtype", "error", "shape", "tensor", "tensor_map", "random"}
 TAPE = {"var", "tape", "op", "graph"}
-SWEEPS = {"backward", "grad_sums", "functional", "gradcheck", "autodiff"}
+SWEEPS = {"backward", "checkpoint", "grad_sums", "functional", "gradcheck", "autodiff"}
 NN_PARTS = {"layers", "losses", "optimizers", "data", "io"}
 RANK = {"kernels": 0, "tensor": 1, "tape": 2, "ops": 3, "sweeps": 4, "nn.base": 5, "nn.parts": 6, "nn.training": 7,
         "nn.saving": 8, "nn.all": 9, "distributed": 10}

@@ -99,6 +99,21 @@ BOOST_AUTO_TEST_CASE(higher_order) {
   BOOST_TEST(J.at({1, 1}) == std::exp(1.0), tt::tolerance(1e-12));
 }
 
+BOOST_AUTO_TEST_CASE(checkpointing) {
+  const TapeScope tape;
+  // guide: checkpointing
+  Var x(Tensor::from({0.5, -1.0}, {1, 2}, DType::f64), true);
+  Var w(Tensor::from({1.0, 2.0, 3.0, 4.0}, {2, 2}, DType::f64), true);
+  auto block = [](const std::vector<Var>& in) { return tanh(matmul(in[0], in[1])); };
+  Var y = checkpoint(block, {x, w});                            // one node on the tape
+  backward(sum(y * y));                                         // runs block again, then its VJPs
+  // end
+  const Var x2(x.value(), true), w2(w.value(), true);
+  backward(sum(block({x2, w2}) * block({x2, w2})));
+  BOOST_TEST(x.grad().to_vector() == x2.grad().to_vector(), tt::per_element());
+  BOOST_TEST(w.grad().to_vector() == w2.grad().to_vector(), tt::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(gradcheck_) {
   // guide: gradcheck
   const Function my_loss = [](const std::vector<Var>& in) {
@@ -132,5 +147,5 @@ BOOST_AUTO_TEST_CASE(graph) {
 }
 
 BOOST_AUTO_TEST_CASE(every_guide_snippet_is_tested_verbatim) {
-  BOOST_TEST(testing::check_guide_snippets("docs/autodiff.md", "tests/autodiff/guide_test.cpp") == 8);
+  BOOST_TEST(testing::check_guide_snippets("docs/autodiff.md", "tests/autodiff/guide_test.cpp") == 9);
 }
