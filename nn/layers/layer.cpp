@@ -1,5 +1,7 @@
 #include "nn/layers/layer.hpp"
 
+#include "autodiff/checkpoint.hpp"
+
 namespace nn {
 
 namespace {
@@ -25,11 +27,28 @@ Var Layer::call(const Var& x) {
                                            label(), autodiff::name(x.dtype()), autodiff::name(*weights_dtype_),
                                            x.shape(), autodiff::name(x.dtype())));
   try {
-    return forward(x);
+    return remat_ && autodiff::grad_enabled() ? checkpointed_forward(x) : forward(x);
   } catch (const autodiff::Error&) {
     using namespace autodiff;
     rethrow_with<ShapeError, ValueError, IndexError, TapeError, IoError, Error>(label() + ": ");
   }
+}
+
+Var Layer::checkpointed_forward(const Var& x) {
+  autodiff::check<autodiff::ValueError>(named_buffers().empty(),
+                                        "remat: the layer has buffers (moving statistics) that its forward updates; "
+                                        "recomputing it would update them twice");
+  ensure_built(x);  // so that the parameters exist before they become the checkpoint's inputs
+  const NamedParams params = named_parameters();
+  std::vector<Var> inputs{x};
+  for (const auto& [name, p] : params) inputs.push_back(p);
+  return autodiff::checkpoint(
+      [this, params](const std::vector<Var>& in) {
+        NamedParams substitutes;
+        for (size_t i = 0; i < params.size(); ++i) substitutes.emplace_back(params[i].first, in[i + 1]);
+        return functional_call(substitutes, in[0]);
+      },
+      inputs);
 }
 
 std::string Layer::label() const { return name_.empty() ? type() : name_; }

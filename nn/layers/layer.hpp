@@ -5,6 +5,7 @@
 // Parameters are created by build() in dtype() (f32 unless set_dtype(f64) was
 // called, or the layer was built lazily from an f64 input), so the same layer
 // trains in f32 and is gradient-checked in f64.
+#include <concepts>
 #include <optional>
 #include <string>
 
@@ -45,6 +46,12 @@ class Layer : public Module {
   /// The dtype build() creates parameters in; set before building (f64 for gradient checks).
   autodiff::DType dtype() const { return dtype_; }
   void set_dtype(autodiff::DType dtype) { dtype_ = dtype; }
+  /// Gradient checkpointing (autodiff::checkpoint): while recording, call() keeps only this layer's input and
+  /// output for backward, which recomputes the rest. For layers that hold the bulk of the activations (a long
+  /// LSTM, a block); saved with the model. A layer with buffers (moving statistics) refuses it: recomputing
+  /// would update them twice.
+  void set_remat(bool on) { remat_ = on; }
+  bool remat() const { return remat_; }
 
  protected:
   std::optional<Shape> input_shape_;
@@ -54,10 +61,21 @@ class Layer : public Module {
   // The name errors give: name(), or type() before the layer has one.
   std::string label() const;
 
+  Var checkpointed_forward(const Var& x);
+
   std::string name_;
   bool built_ = false;
+  bool remat_ = false;
   // The dtype of the parameters and buffers build() made; none for a layer without any (Flatten, Dropout).
   std::optional<autodiff::DType> weights_dtype_;
 };
+
+/// `layer` with set_remat(true): model.add(nn::remat(LSTM(128, {...}))).
+template <class L>
+  requires std::derived_from<L, Layer>
+L remat(L layer) {
+  layer.set_remat(true);
+  return layer;
+}
 
 }  // namespace nn

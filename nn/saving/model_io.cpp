@@ -63,6 +63,10 @@ class Node {
     if (!value_.is_number()) fail(fmt::format("expected a number; got {}", value_.type_name()));
     return value_.get<double>();
   }
+  bool boolean() const {
+    if (!value_.is_boolean()) fail(fmt::format("expected true or false; got {}", value_.type_name()));
+    return value_.get<bool>();
+  }
   int64_t integer() const {
     if (value_.is_number_unsigned() && value_.get<uint64_t>() > uint64_t(INT64_MAX)) fail("integer out of range");
     if (!value_.is_number_integer()) fail(fmt::format("expected an integer; got {}", value_.type_name()));
@@ -116,6 +120,7 @@ void add_layer(Sequential& model, const Node& entry) {
   const std::shared_ptr<Layer> layer = located(entry, [&] { return make_layer(type, config); });
   if (entry.value().contains("name")) layer->set_name(entry.at("name").string());
   if (entry.value().contains("dtype")) layer->set_dtype(parse_dtype(entry.at("dtype")));
+  if (entry.value().contains("remat")) layer->set_remat(entry.at("remat").boolean());
   located(entry, [&] { model.add(layer); });
 }
 
@@ -180,9 +185,11 @@ std::string model_json(const Model& model) {
                     "rebuild it in code",
                     model.model_name());
   json layers = json::array();
-  for (const auto& l : seq->layers())
+  for (const auto& l : seq->layers()) {
     layers.push_back({{"type", l->type()}, {"name", l->name()}, {"dtype", autodiff::name(l->dtype())},
                       {"config", to_json(l->config())}});
+    if (l->remat()) layers.back()["remat"] = true;  // absent otherwise: files stay as before
+  }
   json input_shape = nullptr;
   if (seq->input_shape()) input_shape = seq->input_shape()->vec();
   const json doc = {{"format", kModelMetadataKey}, {"version", 1},         {"class", "Sequential"},

@@ -2,6 +2,8 @@
 // says it does. The last case keeps the doc and this file in step.
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
+
 #include "nn/nn.hpp"
 #include "tests/guide.hpp"
 
@@ -24,6 +26,23 @@ BOOST_AUTO_TEST_CASE(float64) {
   BOOST_CHECK_THROW(model.predict(x.to(autodiff::DType::f32)), autodiff::ValueError);
 }
 
+BOOST_AUTO_TEST_CASE(remat_) {
+  // guide: remat
+  autodiff::manual_seed(0);
+  Sequential model;
+  model.add(remat(LSTM(32, {.return_sequences = true, .input_shape = Shape{100, 8}})));
+  model.add(Flatten());
+  model.add(Dense(1));
+  model.compile("mse", Adam(1e-3));
+  Tensor x = autodiff::randn({16, 100, 8});
+  Tensor y = autodiff::randn({16, 1});
+  History history = model.fit(x, y, {.batch_size = 8, .epochs = 2, .verbose = 0});
+  // end
+  BOOST_TEST(model.layers()[0]->remat());
+  BOOST_TEST(history["loss"].size() == 2u);
+  BOOST_TEST(std::isfinite(history["loss"].back()));
+}
+
 BOOST_AUTO_TEST_CASE(every_guide_snippet_is_tested_verbatim) {
-  BOOST_TEST(testing::check_guide_snippets("docs/nn.md", "tests/nn/guide_test.cpp") == 1);
+  BOOST_TEST(testing::check_guide_snippets("docs/nn.md", "tests/nn/guide_test.cpp") == 2);
 }

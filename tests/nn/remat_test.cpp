@@ -1,0 +1,84 @@
+// Layer::set_remat / nn::remat: a layer checkpointed while training trains to the same bits as the plain layer,
+// dropout included; the flag is saved with the model; a layer with moving statistics refuses it.
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+#include <vector>
+
+#include "nn/nn.hpp"
+#include "tests/message.hpp"
+#include "tests/scratch.hpp"
+
+using autodiff::Shape;
+using autodiff::Tensor;
+
+namespace {
+
+nn::Sequential model(bool remat) {
+  autodiff::manual_seed(5);
+  nn::Sequential m;
+  nn::LSTM lstm(8, {.return_sequences = true, .input_shape = Shape{6, 4}});
+  nn::Dropout dropout(0.3);
+  nn::Dense dense(3, {.activation = "softmax"});
+  if (remat) {
+    m.add(nn::remat(lstm));
+    m.add(nn::remat(dropout));
+  } else {
+    m.add(lstm);
+    m.add(dropout);
+  }
+  m.add(nn::Flatten());
+  m.add(dense);
+  m.compile("categorical_crossentropy", nn::Adam(0.01));
+  return m;
+}
+
+std::vector<std::vector<double>> trained(bool remat) {
+  nn::Sequential m = model(remat);
+  autodiff::Generator gen(2);
+  const Tensor x = autodiff::randn({16, 6, 4}, gen);
+  const Tensor y = autodiff::one_hot(std::vector<int64_t>{0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0}, 3);
+  m.fit(x, y, {.batch_size = 8, .epochs = 2, .verbose = 0, .seed = 1});
+  std::vector<std::vector<double>> out;
+  for (const auto& [name, v] : m.named_state()) out.push_back(v.value().to_vector());
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_rematerialised_lstm_and_dropout_train_to_the_same_bits) {
+  const auto plain = trained(false), remat = trained(true);
+  BOOST_REQUIRE_EQUAL(plain.size(), remat.size());
+  for (size_t i = 0; i < plain.size(); ++i) BOOST_TEST(remat[i] == plain[i], boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_rematerialised_layer_leaves_one_node_on_the_tape) {
+  auto nodes = [](bool remat) {
+    nn::Sequential m = model(remat);
+    m.build(Shape{6, 4});
+    const autodiff::TapeScope tape;
+    (void)m(autodiff::Var(autodiff::ones({2, 6, 4})));
+    return autodiff::active_tape().size();
+  };
+  // The LSTM's 6 steps record dozens of nodes; checkpointed, it and the dropout are one node each.
+  BOOST_TEST(nodes(true) + 40 < nodes(false));
+}
+
+BOOST_AUTO_TEST_CASE(the_remat_flag_is_saved_with_the_model) {
+  const testing::Scratch scratch;
+  nn::Sequential m = model(true);
+  m.build(Shape{6, 4});
+  m.save(scratch.dir / "remat.safetensors");
+  const auto loaded = nn::load_model(scratch.dir / "remat.safetensors");
+  BOOST_TEST(loaded->layers()[0]->remat());
+  BOOST_TEST(loaded->layers()[1]->remat());
+  BOOST_TEST(!loaded->layers()[3]->remat());
+}
+
+BOOST_AUTO_TEST_CASE(a_layer_with_moving_statistics_refuses_remat) {
+  nn::Sequential m;
+  m.add(nn::remat(nn::BatchNormalization({.input_shape = Shape{3}})));
+  m.compile("mse", nn::SGD(0.1));
+  BOOST_CHECK_EXCEPTION(m.train_on_batch(autodiff::ones({4, 3}), autodiff::ones({4, 3})), autodiff::ValueError,
+                        testing::message_has({"batch_normalization", "remat", "twice"}));
+}
