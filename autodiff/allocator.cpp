@@ -1,6 +1,7 @@
 #include "autodiff/allocator.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstdlib>
 #include <map>
@@ -101,6 +102,17 @@ class Cache {
   size_t cached_ = 0;
 };
 
+// Bytes handed out and not given back (by size class), and the most there have been: the tensors' memory,
+// whatever the cache holds besides. Relaxed: a statistic, read between ops.
+std::atomic<size_t> live{0}, peak{0};
+
+void count_in(size_t rounded) {
+  const size_t now = live.fetch_add(rounded, std::memory_order_relaxed) + rounded;
+  size_t high = peak.load(std::memory_order_relaxed);
+  while (now > high && !peak.compare_exchange_weak(high, now, std::memory_order_relaxed)) {
+  }
+}
+
 // Never destroyed: tensors in static objects may be freed after any static here would be.
 Cache& cache() {
   static Cache* c = new Cache;
@@ -118,14 +130,21 @@ void empty_cache() { cache().clear(); }
 
 size_t cached_bytes() { return cache().cached(); }
 
+size_t live_bytes() { return live.load(std::memory_order_relaxed); }
+size_t peak_bytes() { return peak.load(std::memory_order_relaxed); }
+void reset_peak_bytes() { peak.store(live.load(std::memory_order_relaxed), std::memory_order_relaxed); }
+
 namespace detail {
 
 void* allocate(size_t bytes) {
   const size_t rounded = size_class(bytes);
-  return caching_enabled() ? cache().take(rounded) : system_allocate(rounded);
+  void* p = caching_enabled() ? cache().take(rounded) : system_allocate(rounded);
+  count_in(rounded);
+  return p;
 }
 
 void deallocate(void* p, size_t bytes) {
+  live.fetch_sub(size_class(bytes), std::memory_order_relaxed);
   if (caching_enabled())
     cache().give(p, size_class(bytes));
   else

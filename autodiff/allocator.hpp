@@ -12,6 +12,12 @@ void empty_cache();
 size_t cached_bytes();
 /// False under ASan/TSan builds or when WENGERT_NO_CACHE=1 was set at first use.
 bool caching_enabled();
+/// Bytes of storage that live tensors hold now (rounded to the allocator's size classes; the cache not counted).
+size_t live_bytes();
+/// The most live_bytes() has been since the last reset_peak_bytes() (or the start): the high-water mark.
+size_t peak_bytes();
+/// Starts a new high-water mark from live_bytes().
+void reset_peak_bytes();
 
 namespace detail {
 /// 64-byte aligned, uninitialized memory of at least `bytes` bytes; throws ValueError when out of memory.

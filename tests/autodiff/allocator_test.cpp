@@ -88,3 +88,21 @@ BOOST_AUTO_TEST_CASE(two_threads_allocate_concurrently) {
   BOOST_TEST(ok_a);
   BOOST_TEST(ok_b);
 }
+
+BOOST_AUTO_TEST_CASE(live_and_peak_bytes_follow_the_tensors) {
+  const size_t before = live_bytes();
+  reset_peak_bytes();
+  {
+    const Tensor a = Tensor::empty({1 << 16}, DType::f32);  // 256 KB
+    BOOST_TEST(live_bytes() >= before + (size_t{1} << 18));
+    {
+      const Tensor b = Tensor::empty({1 << 16}, DType::f64);  // 512 KB more
+      BOOST_TEST(peak_bytes() >= before + 3 * (size_t{1} << 18));
+    }
+    BOOST_TEST(live_bytes() < before + 2 * (size_t{1} << 18));  // b is gone
+  }
+  BOOST_TEST(live_bytes() == before);
+  BOOST_TEST(peak_bytes() >= before + 3 * (size_t{1} << 18));  // the high-water mark stays
+  reset_peak_bytes();
+  BOOST_TEST(peak_bytes() == before);
+}
