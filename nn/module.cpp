@@ -108,6 +108,10 @@ Var* Module::find_slot(const std::string& full_name) {
 }
 
 Var Module::functional_call(const NamedParams& substitutes, const Var& x) {
+  return with_parameters(substitutes, [&] { return forward(x); });
+}
+
+Var Module::with_parameters(const NamedParams& substitutes, const std::function<Var()>& run) {
   std::vector<std::pair<Var*, Var>> saved;
   auto restore = [&] {
     for (auto it = saved.rbegin(); it != saved.rend(); ++it) *it->first = it->second;
@@ -124,7 +128,7 @@ Var Module::functional_call(const NamedParams& substitutes, const Var& x) {
     *slot = v;
   }
   try {
-    Var y = forward(x);
+    Var y = run();
     restore();
     return y;
   } catch (...) {

@@ -7,6 +7,7 @@
 // trainable parameters (named_parameters(): what optimizers update) and
 // non-trainable buffers (named_buffers(): e.g. BatchNorm moving statistics,
 // which change by set_value, not by gradient). named_state() lists both, for saving.
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -49,6 +50,8 @@ class Module {
   /// forward(x) with the named parameters (full names) temporarily replaced, as torch.func.functional_call:
   /// gradients then flow to the substitutes (gradient checks of parameters use it).
   Var functional_call(const NamedParams& substitutes, const Var& x);
+  /// run() with the named parameters temporarily replaced (functional_call runs forward(x) this way).
+  Var with_parameters(const NamedParams& substitutes, const std::function<Var()>& run);
   /// Creates the parameters a module makes only once it knows its input shape, when it knows that shape already
   /// (a Sequential given an input_shape), so that loading weights can fill them; others have nothing to do.
   virtual void build_if_shape_known() {}

@@ -27,7 +27,7 @@ Var Layer::call(const Var& x) {
                                            label(), autodiff::name(x.dtype()), autodiff::name(*weights_dtype_),
                                            x.shape(), autodiff::name(x.dtype())));
   try {
-    return remat_ && autodiff::grad_enabled() ? checkpointed_forward(x) : forward(x);
+    return remat_ && !remats_itself() && autodiff::grad_enabled() ? checkpointed_forward(x) : forward(x);
   } catch (const autodiff::Error&) {
     using namespace autodiff;
     rethrow_with<ShapeError, ValueError, IndexError, TapeError, IoError, Error>(label() + ": ");

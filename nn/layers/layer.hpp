@@ -52,6 +52,9 @@ class Layer : public Module {
   /// would update them twice.
   void set_remat(bool on) { remat_ = on; }
   bool remat() const { return remat_; }
+  /// Whether forward checkpoints finer pieces itself when remat() is on (the recurrent layers: segments of time
+  /// steps), instead of call() checkpointing the whole layer.
+  virtual bool remats_itself() const { return false; }
 
  protected:
   std::optional<Shape> input_shape_;

@@ -1,5 +1,10 @@
 #include "nn/layers/recurrent.hpp"
 
+#include <algorithm>
+#include <cmath>
+
+#include "autodiff/checkpoint.hpp"
+
 #include "nn/layers/initializers.hpp"
 
 namespace nn {
@@ -20,12 +25,13 @@ constexpr int64_t kHoistRowsWithoutGrad = 256;
 // every step at once: one matmul forward and one for the weights' gradient instead of one each
 // per step. The steps are flat slices of one tensor: a first-order sweep adds each step's
 // gradient into its block of that tensor's gradient.
-RnnOutput unroll(const Var& x, RnnState state, const RnnCell& cell, bool return_sequences) {
+RnnOutput unroll(const Var& x, RnnState state, const RnnCell& cell, bool return_sequences, bool hoist_always) {
   const auto& [project, step] = cell;
   check<ShapeError>(x.rank() == 3 && x.size(1) > 0, "unroll: expected x [batch, time, features]; got {}", x.shape());
   const int64_t batch = x.size(0), time = x.size(1);
   Var rows = autodiff::reshape(autodiff::permute(x, {1, 0, 2}), Shape{time * batch, x.size(2)});
-  const bool hoist = project && (autodiff::grad_enabled() || time * batch <= kHoistRowsWithoutGrad);
+  const bool hoist =
+      project && (hoist_always || autodiff::grad_enabled() || time * batch <= kHoistRowsWithoutGrad);
   if (hoist) rows = project(rows);
   const int64_t width = rows.size(-1);
   const std::vector<Var> steps = autodiff::split(autodiff::reshape(rows, Shape{time, batch, width}),
@@ -103,7 +109,48 @@ RnnOutput Recurrent::forward_with_state(const Var& x, RnnState initial_state) {
   for (const Var& s : initial_state)
     check<ShapeError>(s.defined() && s.shape() == expected, "{}: initial state must be {} for input {}; got {}", type(),
                       expected, x.shape(), s.defined() ? s.shape() : Shape{});
+  if (remat() && autodiff::grad_enabled()) return checkpointed_unroll(x, std::move(initial_state));
   return unroll(x, std::move(initial_state), cell(), return_sequences_);
+}
+
+// Each segment is f(state, its steps' inputs [steps·batch, features], the parameters) → the state and the
+// segment's outputs stacked along axis 0, one Var as checkpoint returns; the cell is rebuilt inside f from the
+// substituted parameters, so that every Var the steps read is one of f's inputs.
+RnnOutput Recurrent::checkpointed_unroll(const Var& x, RnnState state) {
+  const int64_t batch = x.size(0), time = x.size(1);
+  const int64_t segment = std::max<int64_t>(1, int64_t(std::ceil(std::sqrt(double(time)))));
+  const Var rows = autodiff::reshape(autodiff::permute(x, {1, 0, 2}), Shape{time * batch, x.size(2)});
+  const NamedParams params = named_parameters();
+  const size_t n_state = state.size();
+  std::vector<Var> outputs;
+  for (int64_t t0 = 0; t0 < time; t0 += segment) {
+    const int64_t steps = std::min(segment, time - t0);
+    std::vector<Var> in(state.begin(), state.end());
+    in.push_back(autodiff::slice(rows, 0, t0 * batch, (t0 + steps) * batch));
+    for (const auto& [name, p] : params) in.push_back(p);
+    const autodiff::CheckpointFn f = [this, params, n_state, steps](const std::vector<Var>& v) {
+      NamedParams substitutes;
+      for (size_t i = 0; i < params.size(); ++i) substitutes.emplace_back(params[i].first, v[n_state + 1 + i]);
+      return with_parameters(substitutes, [&] {
+        const Var x_seg = autodiff::reshape(v[n_state], Shape{steps, v[0].size(0), v[n_state].size(1)});
+        const RnnState initial(v.begin(), v.begin() + long(n_state));
+        RnnOutput out = unroll(autodiff::permute(x_seg, {1, 0, 2}), initial, cell(), return_sequences_, /*hoist=*/true);
+        std::vector<Var> packed(out.state.begin(), out.state.end());
+        if (return_sequences_)
+          for (const Var& o : autodiff::split(autodiff::permute(out.output, {1, 0, 2}),
+                                              std::vector<int64_t>(size_t(steps), 1), 0))
+            packed.push_back(autodiff::reshape(o, Shape{o.size(1), o.size(2)}));
+        return autodiff::concat(packed, 0);
+      });
+    };
+    const size_t n_pieces = n_state + size_t(return_sequences_ ? steps : 0);
+    const std::vector<Var> pieces =
+        autodiff::split(autodiff::checkpoint(f, in), std::vector<int64_t>(n_pieces, batch), 0);
+    state.assign(pieces.begin(), pieces.begin() + long(n_state));
+    outputs.insert(outputs.end(), pieces.begin() + long(n_state), pieces.end());
+  }
+  Var output = return_sequences_ ? autodiff::stack(outputs, 1) : state[0];
+  return {std::move(output), std::move(state)};
 }
 
 }  // namespace nn

@@ -40,7 +40,9 @@ struct RnnCell {
 
 /// Runs cell.step over the projections of x [batch, time, features]: all time steps projected at once
 /// when recording gradients or when there are at most 256 rows (time·batch), else each step's in the loop.
-RnnOutput unroll(const Var& x, RnnState state, const RnnCell& cell, bool return_sequences);
+/// `hoist` forces the projection of every step at once (a checkpointed segment's first run, which does not
+/// record, must compute what its recording rerun does).
+RnnOutput unroll(const Var& x, RnnState state, const RnnCell& cell, bool return_sequences, bool hoist = false);
 /// Anything with project and step (the cells below) as an RnnCell holding a copy of it.
 template <class Cell>
   requires requires(const Cell& c, const Var& v, const RnnState& s) {
@@ -74,6 +76,9 @@ class Recurrent : public Layer {
   RnnOutput forward_with_state(const Var& x, RnnState initial_state);
   int64_t units() const { return units_; }
   bool return_sequences() const { return return_sequences_; }
+  /// With remat, the time steps run in segments of about √time, each one autodiff::checkpoint: backward holds
+  /// one segment's intermediates at a time instead of every step's.
+  bool remats_itself() const override { return true; }
   /// [features, gates·units]; IndexError before build.
   const Var& kernel() const { return parameter("kernel"); }
   /// [units, gates·units]; IndexError before build.
@@ -96,6 +101,8 @@ class Recurrent : public Layer {
   /// The cell over the current parameters, read through parameter() on each forward (so functional_call's
   /// substitutes are used); the cell then holds them for every time step.
   virtual RnnCell cell() const = 0;
+  /// forward_with_state's loop when remat() is on and ops record: segments of steps, each checkpointed.
+  RnnOutput checkpointed_unroll(const Var& x, RnnState state);
   /// This layer's options struct with the fields every recurrent layer shares filled in.
   template <class O>
   O shared_options() const {
