@@ -8,7 +8,7 @@ Layers, lowest first; a file may include its own layer and the ones below it, ne
   tensor    autodiff/ tensors and their helpers (Tensor, Shape, DType, errors, allocator, random)
   tape      autodiff/ Var, Tape, the op contract, the graph view
   ops       autodiff/ops/                one file per op family
-  sweeps    autodiff/ backward, the gradient sums, functional, gradcheck, the umbrella header
+  sweeps    autodiff/ backward, the gradient sums, functional, gradcheck, checkpoint, the umbrella header
   nn        nn/                          reaches kernels only through autodiff's public API (kernels/parallel.hpp);
             inside it, lowest first:
     nn.base      nn/module.hpp, nn/handle.hpp
