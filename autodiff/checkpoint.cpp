@@ -42,10 +42,9 @@ struct Checkpoint {
   Grads backward(const Ctx& c, const Var& g) const {
     draws->next = 0;
     const detail::RandomScope replay(*draws, detail::RandomScope::Mode::replay);
-    if (c.create_graph) {  // recompute on the sweep's own tape, from the recorded inputs: the result stays differentiable
-      const Var y = f(std::vector<Var>(c.inputs.begin(), c.inputs.end()));
-      return grad(y, std::vector<Var>(c.inputs.begin(), c.inputs.end()),
-                  {.seed = g, .retain_graph = true, .create_graph = true});
+    if (c.create_graph) {  // recompute on the sweep's tape from the recorded inputs: the result stays differentiable
+      const std::vector<Var> inputs(c.inputs.begin(), c.inputs.end());
+      return grad(f(inputs), inputs, {.seed = g, .retain_graph = true, .create_graph = true});
     }
     // First order: recompute on a tape of its own, from fresh leaves holding the inputs' values; it and the
     // recomputed intermediates are gone when this returns.

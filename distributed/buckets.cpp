@@ -97,8 +97,7 @@ void GradientBuckets::finish() {
     if (s.packed) continue;  // no gradient on this rank (the parameter was not used): it adds zero
     Bucket& b = buckets_[s.bucket];
     const size_t item = autodiff::itemsize(b.dtype);
-    std::memset(static_cast<char*>(bytes(b.flat)) + size_t(s.offset) * item, 0,
-                size_t(s.param.numel()) * item);
+    std::memset(bytes(b.flat) + size_t(s.offset) * item, 0, size_t(s.param.numel()) * item);
     s.packed = true;
     --b.pending;
   }

@@ -1,7 +1,5 @@
 #include "nn/layers/layer.hpp"
 
-#include "autodiff/checkpoint.hpp"
-
 namespace nn {
 
 namespace {
@@ -39,14 +37,18 @@ Var Layer::checkpointed_forward(const Var& x) {
                                         "remat: the layer has buffers (moving statistics) that its forward updates; "
                                         "recomputing it would update them twice");
   ensure_built(x);  // so that the parameters exist before they become the checkpoint's inputs
+  return checkpoint_with_parameters({x}, [this](const std::vector<Var>& in) { return forward(in[0]); });
+}
+
+Var Layer::checkpoint_with_parameters(std::vector<Var> inputs, const autodiff::CheckpointFn& run) {
   const NamedParams params = named_parameters();
-  std::vector<Var> inputs{x};
+  const size_t n = inputs.size();
   for (const auto& [name, p] : params) inputs.push_back(p);
   return autodiff::checkpoint(
-      [this, params](const std::vector<Var>& in) {
+      [this, params, n, run](const std::vector<Var>& in) {
         NamedParams substitutes;
-        for (size_t i = 0; i < params.size(); ++i) substitutes.emplace_back(params[i].first, in[i + 1]);
-        return functional_call(substitutes, in[0]);
+        for (size_t i = 0; i < params.size(); ++i) substitutes.emplace_back(params[i].first, in[n + i]);
+        return with_parameters(substitutes, [&] { return run(std::vector<Var>(in.begin(), in.begin() + long(n))); });
       },
       inputs);
 }

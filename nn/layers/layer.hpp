@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "autodiff/checkpoint.hpp"
 #include "autodiff/random.hpp"
 #include "nn/layers/config.hpp"
 #include "nn/module.hpp"
@@ -57,6 +58,10 @@ class Layer : public Module {
   virtual bool remats_itself() const { return false; }
 
  protected:
+  /// autodiff::checkpoint of run(inputs) with this layer's parameters appended to the checkpoint's inputs and
+  /// substituted while run works (functional_call's mechanism), so that every Var run reads is an input.
+  Var checkpoint_with_parameters(std::vector<Var> inputs, const autodiff::CheckpointFn& run);
+
   std::optional<Shape> input_shape_;
   autodiff::DType dtype_ = autodiff::DType::f32;
 

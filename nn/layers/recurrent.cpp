@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "autodiff/checkpoint.hpp"
-
 #include "nn/layers/initializers.hpp"
 
 namespace nn {
@@ -113,43 +111,34 @@ RnnOutput Recurrent::forward_with_state(const Var& x, RnnState initial_state) {
   return unroll(x, std::move(initial_state), cell(), return_sequences_);
 }
 
-// Each segment is f(state, its steps' inputs [steps·batch, features], the parameters) → the state and the
-// segment's outputs stacked along axis 0, one Var as checkpoint returns; the cell is rebuilt inside f from the
-// substituted parameters, so that every Var the steps read is one of f's inputs.
+// Each segment is one checkpoint over the state, the segment's slice of x and the parameters; it returns the
+// state and the segment's outputs side by side along axis 1 ([batch, states (+ steps), units]), one Var as
+// checkpoint returns.
 RnnOutput Recurrent::checkpointed_unroll(const Var& x, RnnState state) {
-  const int64_t batch = x.size(0), time = x.size(1);
+  const int64_t time = x.size(1);
   const int64_t segment = std::max<int64_t>(1, int64_t(std::ceil(std::sqrt(double(time)))));
-  const Var rows = autodiff::reshape(autodiff::permute(x, {1, 0, 2}), Shape{time * batch, x.size(2)});
-  const NamedParams params = named_parameters();
   const size_t n_state = state.size();
   std::vector<Var> outputs;
   for (int64_t t0 = 0; t0 < time; t0 += segment) {
     const int64_t steps = std::min(segment, time - t0);
     std::vector<Var> in(state.begin(), state.end());
-    in.push_back(autodiff::slice(rows, 0, t0 * batch, (t0 + steps) * batch));
-    for (const auto& [name, p] : params) in.push_back(p);
-    const autodiff::CheckpointFn f = [this, params, n_state, steps](const std::vector<Var>& v) {
-      NamedParams substitutes;
-      for (size_t i = 0; i < params.size(); ++i) substitutes.emplace_back(params[i].first, v[n_state + 1 + i]);
-      return with_parameters(substitutes, [&] {
-        const Var x_seg = autodiff::reshape(v[n_state], Shape{steps, v[0].size(0), v[n_state].size(1)});
-        const RnnState initial(v.begin(), v.begin() + long(n_state));
-        RnnOutput out = unroll(autodiff::permute(x_seg, {1, 0, 2}), initial, cell(), return_sequences_, /*hoist=*/true);
-        std::vector<Var> packed(out.state.begin(), out.state.end());
-        if (return_sequences_)
-          for (const Var& o : autodiff::split(autodiff::permute(out.output, {1, 0, 2}),
-                                              std::vector<int64_t>(size_t(steps), 1), 0))
-            packed.push_back(autodiff::reshape(o, Shape{o.size(1), o.size(2)}));
-        return autodiff::concat(packed, 0);
-      });
-    };
-    const size_t n_pieces = n_state + size_t(return_sequences_ ? steps : 0);
-    const std::vector<Var> pieces =
-        autodiff::split(autodiff::checkpoint(f, in), std::vector<int64_t>(n_pieces, batch), 0);
-    state.assign(pieces.begin(), pieces.begin() + long(n_state));
-    outputs.insert(outputs.end(), pieces.begin() + long(n_state), pieces.end());
+    in.push_back(autodiff::slice(x, 1, t0, t0 + steps));
+    const Var packed = checkpoint_with_parameters(std::move(in), [this, n_state](const std::vector<Var>& v) {
+      // hoist: the first run does not record, yet must compute what the recording rerun does.
+      const RnnOutput out = unroll(v[n_state], RnnState(v.begin(), v.begin() + long(n_state)), cell(),
+                                   return_sequences_, /*hoist=*/true);
+      std::vector<Var> parts;
+      for (const Var& s : out.state) parts.push_back(autodiff::unsqueeze(s, 1));
+      if (return_sequences_) parts.push_back(out.output);
+      return autodiff::concat(parts, 1);
+    });
+    std::vector<int64_t> sizes(n_state, 1);
+    if (return_sequences_) sizes.push_back(steps);
+    const std::vector<Var> pieces = autodiff::split(packed, sizes, 1);
+    for (size_t i = 0; i < n_state; ++i) state[i] = autodiff::squeeze(pieces[i], 1);
+    if (return_sequences_) outputs.push_back(pieces.back());
   }
-  Var output = return_sequences_ ? autodiff::stack(outputs, 1) : state[0];
+  Var output = return_sequences_ ? autodiff::concat(outputs, 1) : state[0];
   return {std::move(output), std::move(state)};
 }
 
