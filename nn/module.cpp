@@ -2,6 +2,12 @@
 
 namespace nn {
 
+std::vector<Var> Module::forward_many(const std::vector<Var>& inputs) {
+  autodiff::check<autodiff::ValueError>(inputs.size() == 1, "forward: the module takes one input; got {}",
+                                        inputs.size());
+  return {forward(inputs[0])};
+}
+
 void Module::collect(const std::string& prefix, bool trainable, NamedParams& out) const {
   for (const auto& [name, v] : trainable ? params_ : buffers_) out.emplace_back(prefix + name, v);
   for (const auto& [name, child] : children_)

@@ -22,12 +22,17 @@ using autodiff::Tensor;
 using autodiff::Var;
 using NamedParams = std::vector<std::pair<std::string, Var>>;
 
-class Module {
+// enable_shared_from_this: a layer called on symbolic tensors (the functional API) is kept by the graph, which
+// needs a shared_ptr to the object the user shares.
+class Module : public std::enable_shared_from_this<Module> {
  public:
   virtual ~Module() = default;
   /// The forward pass, written with autodiff ops.
   virtual Var forward(const Var& x) = 0;
   Var operator()(const Var& x) { return forward(x); }
+  /// The forward pass of a module with several inputs or outputs (a functional model, a merge layer);
+  /// by default exactly one input and forward(x).
+  virtual std::vector<Var> forward_many(const std::vector<Var>& inputs);
 
   /// Trainable parameters by full name ("dense_1.kernel"), children included, in registration order.
   NamedParams named_parameters() const;

@@ -18,7 +18,7 @@ ActivationFn activation(const std::string& name);
 std::vector<std::string> activation_names();
 
 
-class Activation : public Layer {
+class Activation : public LayerOf<Activation> {
  public:
   /// Activation("relu"); unknown names throw ValueError listing the known ones.
   explicit Activation(std::string name);

@@ -36,7 +36,7 @@ struct BatchNormOptions {
 };
 
 /// Keras BatchNormalization: shape-preserving; parameters gamma, beta, moving_mean, moving_variance, each [C].
-class BatchNormalization : public Layer {
+class BatchNormalization : public LayerOf<BatchNormalization> {
  public:
   explicit BatchNormalization(BatchNormOptions options = {});
   std::string type() const override { return "BatchNormalization"; }

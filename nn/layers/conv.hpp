@@ -25,7 +25,7 @@ struct Conv2DOptions {
   std::optional<Shape> input_shape{};
 };
 
-class Conv2D : public Layer {
+class Conv2D : public LayerOf<Conv2D> {
  public:
   /// [h, w, c] → [oh, ow, filters].
   Conv2D(int64_t filters, Size2 kernel_size, Conv2DOptions options = {});

@@ -18,7 +18,7 @@ struct DenseOptions {
   std::optional<Shape> input_shape{};
 };
 
-class Dense : public Layer {
+class Dense : public LayerOf<Dense> {
  public:
   /// [..., in] → [..., units].
   explicit Dense(int64_t units, DenseOptions options = {});

@@ -15,7 +15,7 @@ struct DropoutOptions {
   std::optional<Shape> input_shape{};
 };
 
-class Dropout : public Layer {
+class Dropout : public LayerOf<Dropout> {
  public:
   /// rate ∈ [0, 1): the fraction of elements zeroed in training.
   explicit Dropout(double rate, DropoutOptions options = {});

@@ -21,7 +21,7 @@ struct EmbeddingOptions {
 };
 
 /// Keras Embedding: [seq] ids → [seq, output_dim].
-class Embedding : public Layer {
+class Embedding : public LayerOf<Embedding> {
  public:
   Embedding(int64_t input_dim, int64_t output_dim, EmbeddingOptions options = {});
   std::string type() const override { return "Embedding"; }

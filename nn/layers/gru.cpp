@@ -41,7 +41,7 @@ RnnState GruCell::step(const Var& xw, const RnnState& state) const {
 }
 
 GRU::GRU(int64_t units, GruOptions options)
-    : Recurrent({.type = "GRU",
+    : LayerOf({.type = "GRU",
                  .units = units,
                  .gates = 3,
                  .state_size = 1,

@@ -34,7 +34,7 @@ struct GruOptions {
 };
 
 /// Keras GRU (reset_after = true, its default): [time, features] → [units] or [time, units].
-class GRU : public Recurrent {
+class GRU : public LayerOf<GRU, Recurrent> {
  public:
   explicit GRU(int64_t units, GruOptions options = {});
   std::string type() const override { return "GRU"; }

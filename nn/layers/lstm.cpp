@@ -34,7 +34,7 @@ RnnState LstmCell::step(const Var& xw, const RnnState& state) const {
 }
 
 LSTM::LSTM(int64_t units, LstmOptions options)
-    : Recurrent({.type = "LSTM",
+    : LayerOf({.type = "LSTM",
                  .units = units,
                  .gates = 4,
                  .state_size = 2,

@@ -35,7 +35,7 @@ struct LstmOptions {
 };
 
 /// Keras LSTM: [time, features] → [units] (or [time, units] with return_sequences).
-class LSTM : public Recurrent {
+class LSTM : public LayerOf<LSTM, Recurrent> {
  public:
   explicit LSTM(int64_t units, LstmOptions options = {});
   std::string type() const override { return "LSTM"; }

@@ -38,19 +38,19 @@ class Pooling2D : public Layer {
   Pool2DOptions options_;
 };
 
-class MaxPooling2D : public Pooling2D {
+class MaxPooling2D : public LayerOf<MaxPooling2D, Pooling2D> {
  public:
   explicit MaxPooling2D(Size2 pool_size = {2, 2}, Pool2DOptions options = {})
-      : Pooling2D(pool_size, std::move(options), "MaxPooling2D") {}
+      : LayerOf(pool_size, std::move(options), "MaxPooling2D") {}
   std::string type() const override { return "MaxPooling2D"; }
   static std::shared_ptr<Layer> from_config(const LayerConfig& config);
   Var forward(const Var& x) override { return autodiff::max_pool2d(checked(x), pool_size_, op_options()); }
 };
 
-class AveragePooling2D : public Pooling2D {
+class AveragePooling2D : public LayerOf<AveragePooling2D, Pooling2D> {
  public:
   explicit AveragePooling2D(Size2 pool_size = {2, 2}, Pool2DOptions options = {})
-      : Pooling2D(pool_size, std::move(options), "AveragePooling2D") {}
+      : LayerOf(pool_size, std::move(options), "AveragePooling2D") {}
   std::string type() const override { return "AveragePooling2D"; }
   static std::shared_ptr<Layer> from_config(const LayerConfig& config);
   Var forward(const Var& x) override { return autodiff::avg_pool2d(checked(x), pool_size_, op_options()); }

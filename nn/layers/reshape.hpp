@@ -8,7 +8,7 @@
 
 namespace nn {
 
-class Flatten : public Layer {
+class Flatten : public LayerOf<Flatten> {
  public:
   /// Optional per-sample input shape, as Keras' Flatten(input_shape=...).
   explicit Flatten(std::optional<Shape> input_shape = std::nullopt) { input_shape_ = std::move(input_shape); }
@@ -21,7 +21,7 @@ class Flatten : public Layer {
   static std::shared_ptr<Layer> from_config(const LayerConfig& config);
 };
 
-class Reshape : public Layer {
+class Reshape : public LayerOf<Reshape> {
  public:
   /// Per-sample target shape; one extent may be −1 (inferred).
   explicit Reshape(std::vector<int64_t> target_shape, std::optional<Shape> input_shape = std::nullopt);

@@ -19,7 +19,7 @@ RnnState SimpleRnnCell::step(const Var& xw, const RnnState& state) const {
 }
 
 SimpleRNN::SimpleRNN(int64_t units, SimpleRnnOptions options)
-    : Recurrent({.type = "SimpleRNN",
+    : LayerOf({.type = "SimpleRNN",
                  .units = units,
                  .gates = 1,
                  .state_size = 1,

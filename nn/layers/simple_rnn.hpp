@@ -36,7 +36,7 @@ struct SimpleRnnOptions {
 };
 
 /// Keras SimpleRNN: h' = activation(x·W + h·U + b); [time, features] → [units] or [time, units].
-class SimpleRNN : public Recurrent {
+class SimpleRNN : public LayerOf<SimpleRNN, Recurrent> {
  public:
   explicit SimpleRNN(int64_t units, SimpleRnnOptions options = {});
   std::string type() const override { return "SimpleRNN"; }

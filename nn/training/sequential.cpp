@@ -2,34 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <cctype>
-
 #include "nn/training/summary.hpp"
 
 namespace nn {
 
 using autodiff::check;
 using autodiff::ShapeError;
-
-std::string snake_case(const std::string& type) {
-  // Keras' two regex passes: "(.)([A-Z][a-z0-9]+)" → "\1_\2", then "([a-z])([A-Z])" → "\1_\2".
-  std::string first;
-  for (size_t i = 0; i < type.size(); ++i) {
-    const bool word = i > 0 && std::isupper(static_cast<unsigned char>(type[i])) && i + 1 < type.size() &&
-                      (std::islower(static_cast<unsigned char>(type[i + 1])) ||
-                       std::isdigit(static_cast<unsigned char>(type[i + 1])));
-    if (word && first.back() != '_') first += '_';
-    first += type[i];
-  }
-  std::string out;
-  for (size_t i = 0; i < first.size(); ++i) {
-    if (i > 0 && std::islower(static_cast<unsigned char>(first[i - 1])) &&
-        std::isupper(static_cast<unsigned char>(first[i])))
-      out += '_';
-    out += static_cast<char>(std::tolower(static_cast<unsigned char>(first[i])));
-  }
-  return out;
-}
 
 Sequential::Sequential(std::initializer_list<LayerHandle> layers) {
   for (const LayerHandle& l : layers) add(l);

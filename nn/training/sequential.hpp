@@ -56,8 +56,4 @@ class Sequential : public Model {
   std::map<std::string, int> type_counts_;
 };
 
-/// Keras' snake_case of a class name: "Conv2D" → "conv2d", "MaxPooling2D" → "max_pooling2d", "SimpleRNN" →
-/// "simple_rnn".
-std::string snake_case(const std::string& type);
-
 }  // namespace nn
