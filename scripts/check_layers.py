@@ -11,7 +11,7 @@ Layers, lowest first; a file may include its own layer and the ones below it, ne
   sweeps    autodiff/ backward, the gradient sums, functional, gradcheck, checkpoint, the umbrella header
   nn        nn/                          reaches kernels only through autodiff's public API (kernels/parallel.hpp);
             inside it, lowest first:
-    nn.base      nn/module.hpp, nn/handle.hpp
+    nn.base      nn/module.hpp, nn/handle.hpp, nn/one_or_many.hpp
     nn.parts     nn/layers/, nn/losses/, nn/optimizers/, nn/data/, nn/io/ (siblings: none includes another)
     nn.training  nn/training/          Model, Sequential, fit, callbacks, metrics
     nn.saving    nn/saving/            model files, checkpoints (they know Sequential and the optimizers)
@@ -36,7 +36,7 @@ SKIP = ("namespace", "struct", "class", "enum", "union", "extern", "template", "
 
 def nn_group(parts):
     if len(parts) == 2:
-        return {"module.hpp": "nn.base", "module.cpp": "nn.base", "handle.hpp": "nn.base", "nn.hpp": "nn.all"}.get(
+        return {"module.hpp": "nn.base", "module.cpp": "nn.base", "handle.hpp": "nn.base", "one_or_many.hpp": "nn.base", "nn.hpp": "nn.all"}.get(
             parts[1], "unknown")
     if parts[1] in NN_PARTS:
         return "nn.parts"

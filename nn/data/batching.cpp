@@ -54,4 +54,29 @@ std::vector<int64_t> permutation(int64_t n, uint64_t seed) {
   return order;
 }
 
+std::vector<Tensor> take_rows(const std::vector<Tensor>& ts, std::span<const int64_t> rows) {
+  std::vector<Tensor> out;
+  for (const Tensor& t : ts) out.push_back(take_rows(t, rows));
+  return out;
+}
+
+std::vector<Tensor> row_range(const std::vector<Tensor>& ts, int64_t begin, int64_t end) {
+  std::vector<Tensor> out;
+  for (const Tensor& t : ts) out.push_back(row_range(t, begin, end));
+  return out;
+}
+
+int64_t sample_count(const std::vector<Tensor>& x, const std::vector<Tensor>& y, std::string_view who) {
+  autodiff::check<autodiff::ValueError>(!x.empty() && !y.empty(), "Model: {} needs inputs and targets; got {} and {}",
+                                        who, x.size(), y.size());
+  const int64_t n = x[0].rank() >= 1 ? x[0].size(0) : -1;
+  for (const auto* list : {&x, &y})
+    for (size_t i = 0; i < list->size(); ++i)
+      autodiff::check<autodiff::ShapeError>(
+          (*list)[i].rank() >= 1 && (*list)[i].size(0) == n,
+          "Model: {}: x and y need a batch axis and the same number of samples; got x[0] {} and {}[{}] {}", who,
+          x[0].shape(), list == &x ? "x" : "y", i, (*list)[i].shape());
+  return n;
+}
+
 }  // namespace nn

@@ -122,6 +122,14 @@ class LayerOf : public Base {
   }
 };
 
+/// `layer` named `name` (Keras' name= argument): nn::named(Dense(10), "logits")(x).
+template <class L>
+  requires std::derived_from<L, Layer>
+L named(L layer, std::string name) {
+  layer.set_name(std::move(name));
+  return layer;
+}
+
 /// Keras' snake_case of a class name: "Conv2D" → "conv2d", "MaxPooling2D" → "max_pooling2d", "SimpleRNN" →
 /// "simple_rnn".
 std::string snake_case(const std::string& type);

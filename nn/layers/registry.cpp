@@ -13,8 +13,10 @@
 #include "nn/layers/dropout.hpp"
 #include "nn/layers/embedding.hpp"
 #include "nn/layers/pooling.hpp"
+#include "nn/layers/position_embedding.hpp"
 #include "nn/layers/gru.hpp"
 #include "nn/layers/lstm.hpp"
+#include "nn/layers/merge.hpp"
 #include "nn/layers/reshape.hpp"
 #include "nn/layers/simple_rnn.hpp"
 
@@ -24,6 +26,12 @@ using autodiff::check;
 using autodiff::ValueError;
 
 namespace {
+// The layers without arguments (the merges).
+template <class L>
+std::shared_ptr<Layer> without_config(const LayerConfig&) {
+  return std::make_shared<L>();
+}
+
 struct Registry {
   std::mutex mutex;
   std::map<std::string, LayerFactory> factories;
@@ -34,8 +42,11 @@ Registry& registry() {
   static Registry r{{},
                     {
                         {"Activation", Activation::from_config},
+                        {"Add", without_config<Add>},
+                        {"Average", without_config<Average>},
                         {"AveragePooling2D", AveragePooling2D::from_config},
                         {"BatchNormalization", BatchNormalization::from_config},
+                        {"Concatenate", Concatenate::from_config},
                         {"Conv2D", Conv2D::from_config},
                         {"Dense", Dense::from_config},
                         {"Dropout", Dropout::from_config},
@@ -44,8 +55,11 @@ Registry& registry() {
                         {"GRU", GRU::from_config},
                         {"LSTM", LSTM::from_config},
                         {"MaxPooling2D", MaxPooling2D::from_config},
+                        {"Multiply", without_config<Multiply>},
+                        {"PositionEmbedding", PositionEmbedding::from_config},
                         {"Reshape", Reshape::from_config},
                         {"SimpleRNN", SimpleRNN::from_config},
+                        {"Subtract", without_config<Subtract>},
                     }};
   return r;
 }

@@ -78,13 +78,14 @@ std::vector<SymbolicTensor> Layer::call_symbolic(const std::vector<SymbolicTenso
                     "{}: a layer object called on symbolic tensors must be held by a std::shared_ptr "
                     "(std::make_shared<{}>(...)), so that the model and every call share it; or call a temporary",
                     label(), type());
-  return record_call(std::move(self), inputs);
+  return self->record_call(self, inputs);
 }
 
 std::vector<SymbolicTensor> Layer::call_symbolic(const std::vector<SymbolicTensor>& inputs) && {
   // A temporary owned by a shared_ptr (std::move(*ptr)) is still that object: the model shares it.
-  auto self = std::static_pointer_cast<Layer>(weak_from_this().lock());
-  return record_call(self ? std::move(self) : moved_to_shared(), inputs);
+  std::shared_ptr<Layer> self = std::static_pointer_cast<Layer>(weak_from_this().lock());
+  if (!self) self = moved_to_shared();  // *this is left moved-from: the call records the new object
+  return self->record_call(self, inputs);
 }
 
 namespace {

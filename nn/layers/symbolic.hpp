@@ -9,6 +9,7 @@
 
 #include "autodiff/dtype.hpp"
 #include "autodiff/shape.hpp"
+#include "nn/one_or_many.hpp"
 
 namespace nn {
 
@@ -52,11 +53,6 @@ struct InputOptions {
 SymbolicTensor Input(autodiff::Shape shape, InputOptions options = {});
 
 /// One symbolic tensor or several, where a model takes either (Model(inputs, outputs)).
-struct SymbolicTensors {
-  SymbolicTensors(SymbolicTensor one) : items{std::move(one)} {}                           // NOLINT: implicit
-  SymbolicTensors(std::vector<SymbolicTensor> many) : items(std::move(many)) {}             // NOLINT
-  SymbolicTensors(std::initializer_list<SymbolicTensor> many) : items(many) {}              // NOLINT
-  std::vector<SymbolicTensor> items;
-};
+using SymbolicTensors = OneOrMany<SymbolicTensor>;
 
 }  // namespace nn

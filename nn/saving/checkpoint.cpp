@@ -113,7 +113,7 @@ void check_same_model(const Model& model, const json& meta, const std::map<std::
                       const std::string& source) {
   std::string diff;
   const auto architecture = metadata.find(kModelMetadataKey);
-  if (architecture != metadata.end() && dynamic_cast<const Sequential*>(&model))
+  if (architecture != metadata.end() && has_architecture(model))
     diff = detail::architecture_difference(architecture->second, model);
   if (diff.empty() && meta.contains("compile")) diff = detail::compile_difference(meta.at("compile").dump(), model);
   check<ValueError>(diff.empty(), "load_checkpoint: '{}': {}", source, diff);
@@ -190,7 +190,7 @@ void save_checkpoint(const std::filesystem::path& path, const Model& model, int 
   io::NamedTensors tensors = state_tensors(model);
   for (auto& entry : slot_tensors(model)) tensors.push_back(std::move(entry));
   std::map<std::string, std::string> metadata{{kCheckpointMetadataKey, meta.dump()}};
-  if (dynamic_cast<const Sequential*>(&model)) metadata[kModelMetadataKey] = model_json(model);
+  if (has_architecture(model)) metadata[kModelMetadataKey] = model_json(model);
   io::save_safetensors(path, tensors, metadata);
 }
 

@@ -60,6 +60,10 @@ std::string architecture_difference(const std::string& recorded, const Model& mo
   for (size_t i = 0; i < a.size(); ++i)
     if (std::string diff = layer_difference(a.at(i), b.at(i)); !diff.empty()) return diff;
   // A model not built yet takes its input shape from the data; any other shape is a difference.
+  // A functional model's calls: the same layers wired differently is a different model.
+  if (saved.contains("calls") != current.contains("calls") ||
+      (saved.contains("calls") && (saved.at("calls") != current.at("calls") || saved.at("outputs") != current.at("outputs"))))
+    return "the checkpoint's layers are connected differently";
   const json& shape_a = saved.at("input_shape");
   const json& shape_b = current.at("input_shape");
   if (!shape_a.is_null() && !shape_b.is_null() && shape_a != shape_b)

@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <map>
+
 #include "nn/layers/registry.hpp"
 #include "nn/optimizers/registry.hpp"
 
@@ -30,9 +33,51 @@ json compile_json(const Model& model) {
   const Optimizer& opt = model.optimizer();
   json schedule = nullptr;
   if (opt.schedule()) schedule = {{"type", opt.schedule()->type()}, {"config", json::parse(opt.schedule()->config())}};
-  return {{"loss", model.loss().name()},
-          {"optimizer", {{"type", opt.type()}, {"config", optimizer_config(opt)}, {"schedule", schedule}}},
-          {"metrics", metrics}};
+  json out = {{"loss", model.loss().name()},
+              {"optimizer", {{"type", opt.type()}, {"config", optimizer_config(opt)}, {"schedule", schedule}}},
+              {"metrics", metrics}};
+  // A single loss stays a string, as in files written before models had several outputs.
+  if (model.losses().size() > 1) {
+    out["loss"] = json::array();
+    for (const Loss& l : model.losses()) out["loss"].push_back(l.name());
+  }
+  if (std::any_of(model.loss_weights().begin(), model.loss_weights().end(), [](double w) { return w != 1.0; }))
+    out["loss_weights"] = model.loss_weights();
+  return out;
+}
+
+json layer_json(const Layer& l) {
+  check<ValueError>(l.type() != "Functional",
+                    "model_json: layer '{}' is a functional model inside another model, which cannot be saved yet; "
+                    "save its weights instead",
+                    l.name());
+  json out = {{"type", l.type()}, {"name", l.name()}, {"dtype", autodiff::name(l.dtype())}, {"config", to_json(l.config())}};
+  if (l.remat()) out["remat"] = true;  // absent otherwise: files stay as before
+  return out;
+}
+
+// A functional model: its layers, its inputs, and its calls in an order where each reads only earlier ones. A
+// call reads ["<layer or input>", <which call of that layer>, <which output>], Keras' inbound-node triple.
+json functional_json(const Functional& graph) {
+  std::map<const LayerCall*, size_t> node;
+  std::map<const Layer*, size_t> count;
+  auto source = [&](const SymbolicTensor& x) {
+    const LayerCall& c = *x.call();
+    return json::array({c.layer ? c.layer->name() : c.input_name, c.layer ? node.at(&c) : 0, x.index()});
+  };
+  json layers = json::array(), inputs = json::array(), calls = json::array(), outputs = json::array();
+  for (const auto& l : graph.layers()) layers.push_back(layer_json(*l));
+  for (const SymbolicTensor& x : graph.inputs())
+    inputs.push_back({{"name", x.call()->input_name}, {"shape", x.shape().vec()}, {"dtype", autodiff::name(x.dtype())}});
+  for (const auto& call : graph.calls()) {
+    if (!call->layer) continue;
+    node[call.get()] = count[call->layer.get()]++;
+    json reads = json::array();
+    for (const SymbolicTensor& x : call->inputs) reads.push_back(source(x));
+    calls.push_back({{"layer", call->layer->name()}, {"inputs", reads}});
+  }
+  for (const SymbolicTensor& y : graph.outputs()) outputs.push_back(source(y));
+  return {{"layers", layers}, {"inputs", inputs}, {"calls", calls}, {"outputs", outputs}};
 }
 
 // A JSON value with its location: every read checks the kind and names source and JSON pointer on failure.
@@ -111,7 +156,7 @@ auto located(const Node& node, F f) {
   }
 }
 
-void add_layer(Sequential& model, const Node& entry) {
+std::shared_ptr<Layer> parse_layer(const Node& entry) {
   const std::string type = entry.at("type").string();
   LayerConfig config(type);
   const Node fields = entry.at("config");
@@ -121,10 +166,10 @@ void add_layer(Sequential& model, const Node& entry) {
   if (entry.value().contains("name")) layer->set_name(entry.at("name").string());
   if (entry.value().contains("dtype")) layer->set_dtype(parse_dtype(entry.at("dtype")));
   if (entry.value().contains("remat")) layer->set_remat(entry.at("remat").boolean());
-  located(entry, [&] { model.add(layer); });
+  return layer;
 }
 
-void compile_from(Sequential& model, const Node& node) {
+void compile_from(Model& model, const Node& node) {
   OptimizerConfig hyper;
   const Node optimizer = node.at("optimizer");
   const Node fields = optimizer.at("config");
@@ -134,7 +179,15 @@ void compile_from(Sequential& model, const Node& node) {
   const Node names = node.at("metrics");
   for (size_t i = 0; i < names.size(); ++i)
     metrics.push_back(located(names.at(i), [&] { return Metric(names.at(i).string()); }));
-  const Loss loss = located(node.at("loss"), [&] { return Loss(node.at("loss").string()); });
+  std::vector<Loss> losses;
+  const Node loss = node.at("loss");
+  if (loss.value().is_array())
+    for (size_t i = 0; i < loss.size(); ++i) losses.push_back(located(loss.at(i), [&] { return Loss(loss.at(i).string()); }));
+  else
+    losses.push_back(located(loss, [&] { return Loss(loss.string()); }));
+  std::vector<double> weights;
+  if (node.value().contains("loss_weights"))
+    for (size_t i = 0; i < node.at("loss_weights").size(); ++i) weights.push_back(node.at("loss_weights").at(i).number());
   const std::string type = optimizer.at("type").string();
   const std::shared_ptr<Optimizer> opt = located(optimizer, [&] { return optimizer_from_config(type, hyper); });
   // Files written before schedules were saved have no "schedule": a constant learning rate, as then.
@@ -144,7 +197,66 @@ void compile_from(Sequential& model, const Node& node) {
     const std::string config = schedule.at("config").value().dump();
     opt->set_schedule(located(schedule, [&] { return schedule_from_config(kind, config); }));
   }
-  model.compile(loss, opt, metrics);
+  located(node, [&] { model.compile(losses, opt, metrics, weights); });
+}
+
+// The symbolic tensor a call reads: ["<layer or input>", <call of that layer>, <output>].
+SymbolicTensor source_of(const Node& triple, const std::map<std::string, std::vector<std::vector<SymbolicTensor>>>& made) {
+  if (triple.size() != 3) triple.fail("expected [name, call, output]");
+  const std::string name = triple.at(0).string();
+  const auto it = made.find(name);
+  if (it == made.end()) triple.fail(fmt::format("'{}' is neither an input nor a layer called before", name));
+  const int64_t call = triple.at(1).integer(), output = triple.at(2).integer();
+  if (call < 0 || size_t(call) >= it->second.size()) triple.fail(fmt::format("'{}' has no call {}", name, call));
+  const auto& outs = it->second[size_t(call)];
+  if (output < 0 || size_t(output) >= outs.size()) triple.fail(fmt::format("'{}' has no output {}", name, output));
+  return outs[size_t(output)];
+}
+
+std::shared_ptr<Model> parse_functional(const Node& root) {
+  std::map<std::string, std::shared_ptr<Layer>> layers;
+  const Node entries = root.at("layers");
+  for (size_t i = 0; i < entries.size(); ++i) {
+    std::shared_ptr<Layer> layer = parse_layer(entries.at(i));
+    if (!layers.emplace(layer->name(), layer).second) entries.at(i).fail(fmt::format("a second layer '{}'", layer->name()));
+  }
+  std::map<std::string, std::vector<std::vector<SymbolicTensor>>> made;  // each name's calls and their outputs
+  std::vector<SymbolicTensor> inputs, outputs;
+  const Node in = root.at("inputs");
+  for (size_t i = 0; i < in.size(); ++i) {
+    const std::string name = in.at(i).at("name").string();
+    inputs.push_back(Input(Shape(in.at(i).at("shape").integers()), {.name = name, .dtype = parse_dtype(in.at(i).at("dtype"))}));
+    made[name] = {{inputs.back()}};
+  }
+  const Node calls = root.at("calls");
+  for (size_t i = 0; i < calls.size(); ++i) {
+    const Node call = calls.at(i);
+    const std::string name = call.at("layer").string();
+    if (!layers.contains(name)) call.at("layer").fail(fmt::format("no layer named '{}'", name));
+    std::vector<SymbolicTensor> reads;
+    for (size_t k = 0; k < call.at("inputs").size(); ++k) reads.push_back(source_of(call.at("inputs").at(k), made));
+    made[name].push_back(located(call, [&] { return layers.at(name)->call_symbolic(reads); }));
+  }
+  const Node out = root.at("outputs");
+  for (size_t i = 0; i < out.size(); ++i) outputs.push_back(source_of(out.at(i), made));
+  const std::string name = root.value().contains("name") ? root.at("name").string() : "model";
+  return located(root, [&] { return std::make_shared<Model>(inputs, outputs, name); });
+}
+
+std::shared_ptr<Model> parse_sequential(const Node& root) {
+  auto model = std::make_shared<Sequential>();
+  const Node layers = root.at("layers");
+  for (size_t i = 0; i < layers.size(); ++i) {
+    std::shared_ptr<Layer> layer = parse_layer(layers.at(i));
+    located(layers.at(i), [&] { model->add(layer); });
+  }
+  if (root.value().contains("input_shape") && !root.value().at("input_shape").is_null() && !model->model_built()) {
+    const Node shape = root.at("input_shape");
+    const Shape input(shape.integers());
+    const autodiff::DType dtype = model->layers().empty() ? autodiff::DType::f32 : model->layers()[0]->dtype();
+    located(shape, [&] { model->build(input, dtype); });
+  }
+  return model;
 }
 
 // nlohmann's DOM builder, but every lexer error is reported with its byte. json::parse throws a
@@ -178,42 +290,43 @@ json parse_text(const std::string& text, const std::string& source) {
 
 }  // namespace
 
+bool has_architecture(const Model& model) {
+  return dynamic_cast<const Sequential*>(&model) != nullptr || model.functional() != nullptr;
+}
+
 std::string model_json(const Model& model) {
-  const auto* seq = dynamic_cast<const Sequential*>(&model);
-  check<ValueError>(seq != nullptr,
-                    "model_json: only a Sequential's architecture can be saved; got a '{}': use save_weights and "
-                    "rebuild it in code",
+  check<ValueError>(has_architecture(model),
+                    "model_json: only a Sequential's or a functional model's architecture can be saved; got a '{}': "
+                    "use save_weights and rebuild it in code",
                     model.model_name());
-  json layers = json::array();
-  for (const auto& l : seq->layers()) {
-    layers.push_back({{"type", l->type()}, {"name", l->name()}, {"dtype", autodiff::name(l->dtype())},
-                      {"config", to_json(l->config())}});
-    if (l->remat()) layers.back()["remat"] = true;  // absent otherwise: files stay as before
+  json doc = {{"format", kModelMetadataKey}, {"version", 1}, {"compile", compile_json(model)}};
+  if (const Functional* graph = model.functional()) {
+    doc.update(functional_json(*graph));
+    doc["class"] = "Functional";
+    doc["name"] = model.model_name();
+    // Checkpoint comparisons read one input shape, as for a Sequential.
+    doc["input_shape"] = graph->inputs().size() == 1 ? json(graph->inputs()[0].shape().vec()) : json(nullptr);
+    return doc.dump(1);
   }
-  json input_shape = nullptr;
-  if (seq->input_shape()) input_shape = seq->input_shape()->vec();
-  const json doc = {{"format", kModelMetadataKey}, {"version", 1},         {"class", "Sequential"},
-                    {"input_shape", input_shape},  {"layers", layers}, {"compile", compile_json(model)}};
+  const auto& seq = dynamic_cast<const Sequential&>(model);
+  json layers = json::array();
+  for (const auto& l : seq.layers()) layers.push_back(layer_json(*l));
+  doc["class"] = "Sequential";
+  doc["input_shape"] = seq.input_shape() ? json(seq.input_shape()->vec()) : json(nullptr);
+  doc["layers"] = layers;
   return doc.dump(1);
 }
 
 std::string compile_config(const Model& model) { return compile_json(model).dump(); }
 
-std::shared_ptr<Sequential> parse_model_json(const std::string& text, const std::string& source) {
+std::shared_ptr<Model> parse_model_json(const std::string& text, const std::string& source, bool compile) {
   const json doc = parse_text(text, source);
   const Node root(doc, "", source);
-  if (const std::string cls = root.at("class").string(); cls != "Sequential")
-    root.at("class").fail(fmt::format("only Sequential models can be loaded; got '{}'", cls));
-  auto model = std::make_shared<Sequential>();
-  const Node layers = root.at("layers");
-  for (size_t i = 0; i < layers.size(); ++i) add_layer(*model, layers.at(i));
-  if (doc.contains("input_shape") && !doc.at("input_shape").is_null() && !model->model_built()) {
-    const Node shape = root.at("input_shape");
-    const Shape input(shape.integers());
-    const autodiff::DType dtype = model->layers().empty() ? autodiff::DType::f32 : model->layers()[0]->dtype();
-    located(shape, [&] { model->build(input, dtype); });
-  }
-  if (doc.contains("compile") && !doc.at("compile").is_null()) compile_from(*model, root.at("compile"));
+  const std::string cls = root.at("class").string();
+  if (cls != "Sequential" && cls != "Functional")
+    root.at("class").fail(fmt::format("only Sequential and Functional models can be loaded; got '{}'", cls));
+  std::shared_ptr<Model> model = cls == "Sequential" ? parse_sequential(root) : parse_functional(root);
+  if (compile && doc.contains("compile") && !doc.at("compile").is_null()) compile_from(*model, root.at("compile"));
   return model;
 }
 
@@ -227,14 +340,14 @@ void save_model(const std::filesystem::path& path, const Model& model) {
   io::save_safetensors(path, state_tensors(model), {{kModelMetadataKey, model_json(model)}});
 }
 
-std::shared_ptr<Sequential> load_model(const std::filesystem::path& path) {
+std::shared_ptr<Model> load_model(const std::filesystem::path& path, LoadModelOptions options) {
   const io::TensorFile file = io::load_safetensors(path);
   const auto it = file.metadata.find(kModelMetadataKey);
   check<autodiff::IoError>(it != file.metadata.end(),
                            "load_model: '{}' has no architecture (no '{}' in its metadata): it holds weights only; "
                            "build the model in code and call load_weights",
                            path.string(), kModelMetadataKey);
-  std::shared_ptr<Sequential> model = parse_model_json(it->second, path.string());
+  std::shared_ptr<Model> model = parse_model_json(it->second, path.string(), options.compile);
   model->build_if_shape_known();
   assign_state(*model, file.tensors, {.strict = true}, "load_model", path.string());
   return model;

@@ -16,17 +16,25 @@ namespace nn {
 /// The metadata key that holds the model JSON.
 inline constexpr const char* kModelMetadataKey = "wengert.model";
 
-/// The architecture and compile state of a Sequential as JSON; ValueError for other models.
+/// Whether model_json can describe the model: a Sequential or a functional model.
+bool has_architecture(const Model& model);
+/// The architecture and compile state of a Sequential or functional model as JSON; ValueError for other models.
 std::string model_json(const Model& model);
 /// The compile state of any model as JSON text (the "compile" field of model_json): the loss name, the optimizer's
 /// type, hyperparameters and schedule, the metric names; "null" when the model is not compiled.
 std::string compile_config(const Model& model);
-/// Rebuilds the model model_json described (built when its input shape is known, compiled when it was);
-/// errors name `source` and the JSON location (line and column, or the JSON pointer of a bad field).
-std::shared_ptr<Sequential> parse_model_json(const std::string& json, const std::string& source);
+/// Rebuilds the model model_json described (built when its input shape is known, compiled when it was and
+/// `compile` is set); errors name `source` and the JSON location (line and column, or the JSON pointer of a bad field).
+std::shared_ptr<Model> parse_model_json(const std::string& json, const std::string& source, bool compile = true);
 /// Writes the model's architecture, compile state and weights to `path`, atomically.
 void save_model(const std::filesystem::path& path, const Model& model);
-/// The model save_model wrote, with its weights (strictly matched).
-std::shared_ptr<Sequential> load_model(const std::filesystem::path& path);
+struct LoadModelOptions {
+  /// Restore the compile state (loss, optimizer, metrics); false loads the bare model, as Keras' compile=False
+  /// (for inference, or to compile it anew).
+  bool compile = true;
+};
+
+/// The model save_model wrote (a Sequential or a functional Model), with its weights (strictly matched).
+std::shared_ptr<Model> load_model(const std::filesystem::path& path, LoadModelOptions options = {});
 
 }  // namespace nn

@@ -19,22 +19,24 @@ Logs divided(Logs sums, double n) {
   return sums;
 }
 
+using Tensors = std::vector<Tensor>;
+
 struct Split {
-  Tensor x, y;
-  std::optional<std::pair<Tensor, Tensor>> validation;
+  Tensors x, y;
+  std::optional<std::pair<TensorList, TensorList>> validation;
 };
 
 // Keras holds out the last samples (before any shuffling) for validation_split.
-Split split_validation(const Tensor& x, const Tensor& y, const FitOptions& o) {
+Split split_validation(const Tensors& x, const Tensors& y, const FitOptions& o) {
   check<autodiff::ValueError>(o.validation_split >= 0 && o.validation_split < 1,
                               "Model: validation_split must be in [0, 1); got {}", o.validation_split);
   if (o.validation_data || o.validation_split == 0) return {x, y, o.validation_data};
-  const int64_t n = x.size(0), held = static_cast<int64_t>(double(n) * o.validation_split);
+  const int64_t n = x[0].size(0), held = static_cast<int64_t>(double(n) * o.validation_split);
   check<autodiff::ValueError>(held > 0 && held < n,
                               "Model: validation_split {} of {} samples leaves an empty training or validation set",
                               o.validation_split, n);
   return {row_range(x, 0, n - held), row_range(y, 0, n - held),
-          std::pair{row_range(x, n - held, n), row_range(y, n - held, n)}};
+          std::pair{TensorList(row_range(x, n - held, n)), TensorList(row_range(y, n - held, n))}};
 }
 
 // The progress bar first (as Keras), then the user's callbacks, all told about this model and run.
@@ -54,35 +56,30 @@ std::vector<CallbackHandle> callback_list(Model& model, const FitOptions& option
 
 }  // namespace
 
-Logs Model::train_batch(const Tensor& x, const Tensor& y, Strategy* strategy, int64_t global_rows) {
+Logs Model::train_batch(const Tensors& x, const Tensors& y, Strategy* strategy, int64_t global_rows) {
   autodiff::TapeScope scope;  // a fresh tape per step: nothing of the last step stays alive
-  const Var xb(x), yb(y);
-  const Var pred = forward(xb);
-  const Var l = loss()(yb, pred);
-  check<autodiff::ShapeError>(l.numel() == 1, "Model: loss '{}' must return a scalar; got {}", loss().name(),
-                              l.shape());
-  Logs logs{{"loss", l.item()}};
-  for (const Metric& m : metrics_) logs[m.name()] = m.batch_sum(y, pred.value()) / double(x.size(0));
-  autodiff::backward(l, strategy ? strategy->begin_step(x.size(0), global_rows) : autodiff::GradOptions{});
+  const int64_t rows = x[0].size(0);
+  Logs logs;
+  const Var l = batch_loss(y, forward_many(std::vector<Var>(x.begin(), x.end())), logs);
+  autodiff::backward(l, strategy ? strategy->begin_step(rows, global_rows) : autodiff::GradOptions{});
   if (strategy) strategy->finish_gradients();
   optimizer().step();
   optimizer().zero_grad();
   if (strategy) strategy->end_step(*this);
-  return global_means(strategy, logs, double(x.size(0)));
+  return global_means(strategy, logs, double(rows));
 }
 
-Logs Model::train_on_batch(const Tensor& x, const Tensor& y) {
-  check<autodiff::ShapeError>(x.rank() >= 1 && y.rank() >= 1 && x.size(0) == y.size(0),
-                              "Model: x and y need the same number of samples; got {} and {}", x.shape(), y.shape());
+Logs Model::train_on_batch(const TensorList& x, const TensorList& y) {
+  (void)sample_count(x.items, y.items, "train_on_batch");
   (void)optimizer();
-  prepare(x);
+  prepare(x.items);
   TrainingMode mode(*this, true);
-  return train_batch(x, y);
+  return train_batch(x.items, y.items);
 }
 
-Logs Model::run_epoch(const Tensor& x, const Tensor& y, const FitOptions& options, std::vector<CallbackHandle>& cbs,
+Logs Model::run_epoch(const Tensors& x, const Tensors& y, const FitOptions& options, std::vector<CallbackHandle>& cbs,
                       uint64_t shuffle_seed) {
-  const int64_t n = x.size(0);
+  const int64_t n = x[0].size(0);
   std::vector<int64_t> order(static_cast<size_t>(n));
   if (options.shuffle)
     order = permutation(n, shuffle_seed);
@@ -106,21 +103,21 @@ Logs Model::run_epoch(const Tensor& x, const Tensor& y, const FitOptions& option
   return divided(sums, double(std::max<int64_t>(seen, 1)));
 }
 
-History Model::fit(const Tensor& x, const Tensor& y, const FitOptions& options) {
-  check<autodiff::ShapeError>(x.rank() >= 1 && y.rank() >= 1 && x.size(0) == y.size(0) && x.size(0) > 0,
-                              "Model: fit needs x and y with the same, non-zero number of samples; got {} and {}",
-                              x.shape(), y.shape());
+History Model::fit(const TensorList& x, const TensorList& y, const FitOptions& options) {
+  check<autodiff::ValueError>(sample_count(x.items, y.items, "fit") > 0, "Model: fit needs at least one sample; got {}",
+                              x.items[0].shape());
   check<autodiff::ValueError>(options.initial_epoch >= 0, "Model: initial_epoch must be non-negative; got {}",
                               options.initial_epoch);
   check<autodiff::ValueError>(options.batch_size > 0 && options.epochs >= 0,
                               "Model: batch_size must be positive and epochs non-negative; got {} and {}",
                               options.batch_size, options.epochs);
   (void)optimizer();
-  const Split data = split_validation(x, y, options);
+  const Split data = split_validation(x.items, y.items, options);
   prepare(data.x);
   optimizer().zero_grad();  // gradients left by a user's own loop must not leak into the first step
-  int64_t steps = (data.x.size(0) + options.batch_size - 1) / options.batch_size;
-  const int64_t last = data.x.size(0) % options.batch_size;
+  const int64_t n = data.x[0].size(0);
+  int64_t steps = (n + options.batch_size - 1) / options.batch_size;
+  const int64_t last = n % options.batch_size;
   if (options.strategy && last > 0 && last < options.strategy->num_replicas()) --steps;  // run_epoch drops it
   std::vector<CallbackHandle> cbs = callback_list(*this, options, steps);
   if (options.strategy) options.strategy->start(*this, options.batch_size);

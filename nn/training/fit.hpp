@@ -8,10 +8,14 @@
 #include <vector>
 
 #include "autodiff/tensor.hpp"
+#include "nn/one_or_many.hpp"
 #include "nn/training/callbacks.hpp"
 #include "nn/training/strategy.hpp"
 
 namespace nn {
+
+/// One tensor or a list of them (a model with several inputs or outputs): model.fit({x1, x2}, y).
+using TensorList = OneOrMany<autodiff::Tensor>;
 
 struct FitOptions {
   int64_t batch_size = 32;
@@ -19,7 +23,7 @@ struct FitOptions {
   /// Fraction of the samples, taken from the end before shuffling (as Keras), held out for validation.
   double validation_split = 0.0;
   /// Validation set (x, y); takes precedence over validation_split.
-  std::optional<std::pair<autodiff::Tensor, autodiff::Tensor>> validation_data{};
+  std::optional<std::pair<TensorList, TensorList>> validation_data{};
   /// Reshuffle the training samples at each epoch.
   bool shuffle = true;
   std::vector<CallbackHandle> callbacks{};

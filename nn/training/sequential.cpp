@@ -90,10 +90,8 @@ std::string Sequential::summary() const {
                               "build, fit or predict first");
   std::vector<SummaryRow> rows;
   for (size_t i = 0; i < layers_.size(); ++i) {
-    std::string shape = "(None";
-    for (int64_t d : output_shapes_[i]) shape += fmt::format(", {}", d);
-    rows.push_back(
-        {fmt::format("{} ({})", layers_[i]->name(), layers_[i]->type()), shape + ")", layers_[i]->count_params()});
+    rows.push_back({fmt::format("{} ({})", layers_[i]->name(), layers_[i]->type()), shape_text(output_shapes_[i]),
+                    layers_[i]->count_params()});
   }
   return format_summary(model_name(), rows, count_params(), count_trainable_params());
 }

@@ -3,9 +3,11 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
+#include <filesystem>
 
 #include "nn/nn.hpp"
 #include "tests/guide.hpp"
+#include "tests/scratch.hpp"
 
 using namespace nn;
 
@@ -43,6 +45,45 @@ BOOST_AUTO_TEST_CASE(remat_) {
   BOOST_TEST(std::isfinite(history["loss"].back()));
 }
 
+BOOST_AUTO_TEST_CASE(functional) {
+  const testing::Scratch scratch;
+  struct InScratch {  // the snippet saves into the working directory; the other cases read docs/ from the root
+    std::filesystem::path root = std::filesystem::current_path();
+    explicit InScratch(const std::filesystem::path& dir) { std::filesystem::current_path(dir); }
+    ~InScratch() { std::filesystem::current_path(root); }
+  } in_scratch(scratch.dir);
+  autodiff::Generator gen(1);
+  const Tensor x_image = autodiff::rand({32, 784}, gen), x_meta = autodiff::randn({32, 4}, gen);
+  std::vector<double> labels(32 * 10, 0.0);
+  for (size_t i = 0; i < 32; ++i) labels[i * 10 + i % 10] = 1.0;
+  const Tensor y_digit = Tensor::from(labels, {32, 10}), y_size = autodiff::randn({32, 1}, gen);
+  // guide: functional
+  autodiff::manual_seed(0);
+  SymbolicTensor image = Input({784}, {.name = "image"});
+  SymbolicTensor meta = Input({4}, {.name = "meta"});
+  SymbolicTensor h = Dense(64, {.activation = "relu"})(image);
+  h = Add()({h, Dense(64, {.activation = "relu"})(h)});  // a residual connection
+  auto shared = std::make_shared<Dense>(16, DenseOptions{.activation = "tanh"});
+  SymbolicTensor joined = Concatenate()({(*shared)(Dense(16)(h)), (*shared)(Dense(16)(meta))});  // one layer, two calls
+  SymbolicTensor digit = named(Dense(10, {.activation = "softmax"}), "digit")(joined);
+  SymbolicTensor size = named(Dense(1), "size")(joined);
+  Model model({image, meta}, {digit, size}, "two_heads");
+  model.compile({"categorical_crossentropy", "mse"}, Adam(1e-3), {"accuracy"}, {1.0, 0.2});
+  History history = model.fit({x_image, x_meta}, {y_digit, y_size}, {.epochs = 2, .verbose = 0});
+  std::vector<Tensor> outputs = model.predict({x_image, x_meta});  // [n, 10] and [n, 1]
+  model.save("two_heads.safetensors");
+  std::shared_ptr<Model> again = load_model("two_heads.safetensors", {.compile = false});
+  // end
+  BOOST_TEST(history["digit_loss"].size() == 2u);
+  BOOST_TEST(history["digit_accuracy"].size() == 2u);
+  BOOST_TEST(history["loss"].back() < history["loss"].front());
+  BOOST_TEST(outputs[0].shape() == (Shape{32, 10}));
+  BOOST_TEST(outputs[1].shape() == (Shape{32, 1}));
+  BOOST_TEST(!again->compiled());
+  BOOST_TEST(again->predict({x_image, x_meta})[1].to_vector() == outputs[1].to_vector(), boost::test_tools::per_element());
+  BOOST_TEST(model.named_parameters().size() == 14u);  // 7 Dense layers, kernel and bias: the shared one once
+}
+
 BOOST_AUTO_TEST_CASE(every_guide_snippet_is_tested_verbatim) {
-  BOOST_TEST(testing::check_guide_snippets("docs/nn.md", "tests/nn/guide_test.cpp") == 2);
+  BOOST_TEST(testing::check_guide_snippets("docs/nn.md", "tests/nn/guide_test.cpp") == 3);
 }

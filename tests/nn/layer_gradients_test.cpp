@@ -65,6 +65,7 @@ const std::vector<LayerRow> layer_rows = {
     {"batch_norm_inference_axis1", make(nn::BatchNormalization({.axis = 1})), {2, 3, 2}, 0, false},
     {"batch_norm_no_scale_no_center", make(nn::BatchNormalization({.center = false, .scale = false})), {4, 2}},
     {"embedding", make(nn::Embedding(5, 3)), {2, 4}, 5},
+    {"position_embedding_shorter", make(nn::PositionEmbedding(4)), {2, 3, 2}},
     {"lstm", make(nn::LSTM(3)), {2, 3, 2}},
     {"lstm_sequences", make(nn::LSTM(2, {.return_sequences = true})), {2, 3, 2}},
     {"gru_sequences", make(nn::GRU(2, {.return_sequences = true})), {2, 3, 2}},
@@ -131,8 +132,60 @@ BOOST_DATA_TEST_CASE(functional_call_substitutes_every_parameter_and_restores_it
   }
 }
 
+// Layers of several inputs (the merges): checked to first and second order through call_many, inputs and
+// parameters substituted as above.
+struct MultiInputRow {
+  std::string name;
+  std::function<std::shared_ptr<nn::Layer>()> make;
+  std::vector<Shape> inputs;  // with the batch axis
+};
+std::ostream& operator<<(std::ostream& os, const MultiInputRow& r) { return os << r.name; }
+
+const std::vector<MultiInputRow> multi_input_rows = {
+    {"add_broadcast", make(nn::Add()), {{2, 3}, {2, 1}, {2, 3}}},
+    {"subtract", make(nn::Subtract()), {{2, 3}, {2, 3}}},
+    {"multiply_broadcast", make(nn::Multiply()), {{2, 2, 3}, {2, 1, 3}}},
+    {"average", make(nn::Average()), {{2, 3}, {2, 3}, {2, 3}}},
+    {"concatenate_features", make(nn::Concatenate()), {{2, 3}, {2, 2}}},
+    {"concatenate_axis0", make(nn::Concatenate(0)), {{2, 1, 2}, {2, 3, 2}}},
+};
+
+// f(inputs..., parameters...) = Σ y², a function of every input and parameter with a non-trivial Hessian.
+std::pair<autodiff::Function, std::vector<Tensor>> multi_input_case(const MultiInputRow& row) {
+  std::shared_ptr<nn::Layer> layer = row.make();
+  layer->set_dtype(DType::f64);
+  std::vector<Shape> per_sample;
+  std::vector<Tensor> inputs;
+  autodiff::Generator gen(7);
+  for (Shape s : row.inputs) {
+    inputs.push_back(autodiff::randn(s, gen, DType::f64));
+    s.erase(0);
+    per_sample.push_back(s);
+  }
+  layer->ensure_built_many(per_sample, gen);
+  const size_t n = inputs.size();
+  const nn::NamedParams params = layer->named_parameters();
+  for (const auto& [name, p] : params) inputs.push_back(p.value());
+  autodiff::Function f = [layer, params, n](const std::vector<Var>& in) {
+    nn::NamedParams subs;
+    for (size_t i = 0; i < params.size(); ++i) subs.emplace_back(params[i].first, in[n + i]);
+    const Var y = layer->with_parameters(subs, [&] {
+      return layer->call_many(std::vector<Var>(in.begin(), in.begin() + long(n)))[0];
+    });
+    return autodiff::sum(y * y);
+  };
+  return {f, inputs};
+}
+
+BOOST_DATA_TEST_CASE(multi_input_layers_match_finite_differences, bdata::make(multi_input_rows), row) {
+  const auto [f, inputs] = multi_input_case(row);
+  BOOST_TEST(autodiff::gradcheck(f, inputs, {.name = row.name}));
+  BOOST_TEST(autodiff::gradgradcheck(f, inputs, {.name = row.name}));
+}
+
 BOOST_AUTO_TEST_CASE(every_layer_type_has_a_row) {
   std::set<std::string> covered;
   for (const LayerRow& row : layer_rows) covered.insert(row.make()->type());
+  for (const MultiInputRow& row : multi_input_rows) covered.insert(row.make()->type());
   for (const std::string& type : nn::known_layers()) BOOST_TEST(covered.contains(type), type << " has no row");
 }

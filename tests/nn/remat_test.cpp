@@ -78,7 +78,7 @@ BOOST_AUTO_TEST_CASE(the_remat_flag_is_saved_with_the_model) {
   const testing::Scratch scratch;
   nn::Sequential m = model(true);
   m.save(scratch.dir / "remat.safetensors");
-  const auto loaded = nn::load_model(scratch.dir / "remat.safetensors");
+  const auto loaded = std::dynamic_pointer_cast<nn::Sequential>(nn::load_model(scratch.dir / "remat.safetensors"));
   BOOST_TEST(loaded->layers()[0]->remat());
   BOOST_TEST(loaded->layers()[1]->remat());
   BOOST_TEST(!loaded->layers()[3]->remat());
