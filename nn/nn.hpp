@@ -10,6 +10,7 @@
 #include "nn/layers/gru.hpp"
 #include "nn/layers/initializers.hpp"
 #include "nn/layers/lstm.hpp"
+#include "nn/layers/multi_head_attention.hpp"
 #include "nn/layers/pooling.hpp"
 #include "nn/layers/registry.hpp"
 #include "nn/layers/reshape.hpp"

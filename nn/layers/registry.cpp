@@ -15,6 +15,7 @@
 #include "nn/layers/pooling.hpp"
 #include "nn/layers/gru.hpp"
 #include "nn/layers/lstm.hpp"
+#include "nn/layers/multi_head_attention.hpp"
 #include "nn/layers/reshape.hpp"
 #include "nn/layers/simple_rnn.hpp"
 
@@ -44,6 +45,7 @@ Registry& registry() {
                         {"GRU", GRU::from_config},
                         {"LSTM", LSTM::from_config},
                         {"MaxPooling2D", MaxPooling2D::from_config},
+                        {"MultiHeadAttention", MultiHeadAttention::from_config},
                         {"Reshape", Reshape::from_config},
                         {"SimpleRNN", SimpleRNN::from_config},
                     }};
