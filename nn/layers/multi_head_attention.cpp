@@ -26,7 +26,15 @@ Shape per_sample(const Var& x) {
   return s;
 }
 
-// Restores a flag when attend() returns or throws.
+// forward_many's inputs for attend(): the key defaults to the value.
+std::vector<Var> attention_inputs(const Var& query, const Var& value, const AttentionArgs& args) {
+  std::vector<Var> inputs{query, value};
+  if (args.key.defined() || args.attention_mask.defined()) inputs.push_back(args.key.defined() ? args.key : value);
+  if (args.attention_mask.defined()) inputs.push_back(args.attention_mask);
+  return inputs;
+}
+
+// Clears a flag when attend() returns or throws.
 struct FlagScope {
   bool& flag;
   FlagScope(bool& f, bool on) : flag(f) { flag = on; }
@@ -131,28 +139,21 @@ void MultiHeadAttention::build_many(const std::vector<Shape>& in, autodiff::Gene
 Var MultiHeadAttention::forward(const Var& x) { return attention({x, x}, options_.use_causal_mask, false)[0]; }
 
 std::vector<Var> MultiHeadAttention::forward_many(const std::vector<Var>& inputs) {
-  if (inputs.size() == 1) return attention({inputs[0], inputs[0]}, options_.use_causal_mask || call_causal_,
-                                           options_.return_attention_scores || call_scores_);
-  return attention(inputs, options_.use_causal_mask || call_causal_,
-                   options_.return_attention_scores || call_scores_);
+  const bool causal = options_.use_causal_mask || call_causal_;
+  const bool scores = options_.return_attention_scores || call_scores_;
+  return attention(inputs.size() == 1 ? std::vector<Var>{inputs[0], inputs[0]} : inputs, causal, scores);
 }
 
 Var MultiHeadAttention::attend(const Var& query, const Var& value, const AttentionArgs& args) {
   const FlagScope causal(call_causal_, args.use_causal_mask);
-  std::vector<Var> inputs{query, value};
-  if (args.key.defined() || args.attention_mask.defined()) inputs.push_back(args.key.defined() ? args.key : value);
-  if (args.attention_mask.defined()) inputs.push_back(args.attention_mask);
-  return call_many(inputs)[0];
+  return call_many(attention_inputs(query, value, args))[0];
 }
 
 std::pair<Var, Var> MultiHeadAttention::attend_with_scores(const Var& query, const Var& value,
                                                            const AttentionArgs& args) {
   const FlagScope scores(call_scores_, true);
   const FlagScope causal(call_causal_, args.use_causal_mask);
-  std::vector<Var> inputs{query, value};
-  if (args.key.defined() || args.attention_mask.defined()) inputs.push_back(args.key.defined() ? args.key : value);
-  if (args.attention_mask.defined()) inputs.push_back(args.attention_mask);
-  std::vector<Var> out = call_many(inputs);
+  const std::vector<Var> out = call_many(attention_inputs(query, value, args));
   return {out[0], out[1]};
 }
 
