@@ -12,6 +12,7 @@
 #include "nn/layers/initializers.hpp"
 #include "nn/layers/lstm.hpp"
 #include "nn/layers/merge.hpp"
+#include "nn/layers/multi_head_attention.hpp"
 #include "nn/layers/pooling.hpp"
 #include "nn/layers/position_embedding.hpp"
 #include "nn/layers/registry.hpp"

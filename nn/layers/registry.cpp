@@ -17,6 +17,7 @@
 #include "nn/layers/gru.hpp"
 #include "nn/layers/lstm.hpp"
 #include "nn/layers/merge.hpp"
+#include "nn/layers/multi_head_attention.hpp"
 #include "nn/layers/reshape.hpp"
 #include "nn/layers/simple_rnn.hpp"
 
@@ -57,6 +58,7 @@ Registry& registry() {
                         {"MaxPooling2D", MaxPooling2D::from_config},
                         {"Multiply", without_config<Multiply>},
                         {"PositionEmbedding", PositionEmbedding::from_config},
+                        {"MultiHeadAttention", MultiHeadAttention::from_config},
                         {"Reshape", Reshape::from_config},
                         {"SimpleRNN", SimpleRNN::from_config},
                         {"Subtract", without_config<Subtract>},

@@ -82,8 +82,26 @@ BOOST_AUTO_TEST_CASE(functional) {
   BOOST_TEST(!again->compiled());
   BOOST_TEST(again->predict({x_image, x_meta})[1].to_vector() == outputs[1].to_vector(), boost::test_tools::per_element());
   BOOST_TEST(model.named_parameters().size() == 14u);  // 7 Dense layers, kernel and bias: the shared one once
+BOOST_AUTO_TEST_CASE(attention) {
+  // guide: attention
+  autodiff::manual_seed(0);
+  MultiHeadAttention mha(4, 8, {.use_causal_mask = true});
+  Tensor tokens = autodiff::randn({2, 10, 32});                    // [batch, T, d]
+  Tensor padding = autodiff::ones({2, 1, 10});                     // 1 = attend; [batch, 1, Tk]
+  Var y = mha.attend(Var(tokens), Var(tokens), {.attention_mask = Var(padding)});  // [2, 10, 32]
+  auto [out, scores] = mha.attend_with_scores(Var(tokens), Var(tokens));          // scores [2, 4, 10, 10]
+  Sequential model;                                                // self-attention in a Sequential
+  model.add(MultiHeadAttention(2, 16, {.dropout = 0.1, .input_shape = Shape{28, 28}}));
+  model.add(Flatten());
+  model.add(Dense(10, {.activation = "softmax"}));
+  // end
+  BOOST_TEST(y.shape() == (Shape{2, 10, 32}));
+  BOOST_TEST(scores.shape() == (Shape{2, 4, 10, 10}));
+  BOOST_TEST(out.value().to_vector() == y.value().to_vector(), boost::test_tools::per_element());  // causal either way
+  model.compile("categorical_crossentropy", Adam(1e-3));
+  BOOST_TEST(model.predict(autodiff::randn({3, 28, 28})).shape() == (Shape{3, 10}));
 }
 
 BOOST_AUTO_TEST_CASE(every_guide_snippet_is_tested_verbatim) {
-  BOOST_TEST(testing::check_guide_snippets("docs/nn.md", "tests/nn/guide_test.cpp") == 3);
+  BOOST_TEST(testing::check_guide_snippets("docs/nn.md", "tests/nn/guide_test.cpp") == 4);
 }

@@ -1,4 +1,5 @@
-// Every layer through functional_call: one table of layers, checked twice. The gradient check runs
+// Every layer through functional_call: one table of layers, checked twice (rows marked second_order three
+// times: gradgradcheck too). The gradient check runs
 // inputs and parameters in f64 through functional_call; the substitution check swaps each parameter
 // and buffer for a perturbed copy and requires the output to change and the original to come back.
 // A coverage case requires a row for every layer type make_layer knows.
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <iterator>
 #include <ostream>
 #include <set>
 
@@ -29,6 +31,8 @@ struct LayerRow {
   int64_t ids = 0;
   /// Training mode (batch statistics, dropout masks); the rows without it run in inference mode.
   bool training = true;
+  /// Also checked to second order (gradgradcheck).
+  bool second_order = false;
 };
 std::ostream& operator<<(std::ostream& os, const LayerRow& r) { return os << r.name; }
 
@@ -70,6 +74,10 @@ const std::vector<LayerRow> layer_rows = {
     {"lstm_sequences", make(nn::LSTM(2, {.return_sequences = true})), {2, 3, 2}},
     {"gru_sequences", make(nn::GRU(2, {.return_sequences = true})), {2, 3, 2}},
     {"simple_rnn", make(nn::SimpleRNN(3)), {2, 3, 2}},
+    {"multi_head_attention_self", make(nn::MultiHeadAttention(2, 3)), {2, 3, 4}, 0, true, true},
+    {"multi_head_attention_causal_no_bias_value_dim",
+     make(nn::MultiHeadAttention(2, 2, {.value_dim = 3, .use_bias = false, .output_shape = 5, .use_causal_mask = true})),
+     {2, 4, 3}, 0, true, true},
     {"simple_rnn_relu_sequences", make(nn::SimpleRNN(2, {.activation = "relu", .return_sequences = true})),
      {2, 3, 2}},
 };
@@ -97,6 +105,14 @@ Tensor input(const LayerRow& row) {
 
 std::vector<double> values(const Var& v) { return v.value().to_vector(); }
 
+std::vector<LayerRow> second_order_rows() {
+  std::vector<LayerRow> rows;
+  std::copy_if(layer_rows.begin(), layer_rows.end(), std::back_inserter(rows), [](const LayerRow& r) {
+    return r.second_order;
+  });
+  return rows;
+}
+
 }  // namespace
 
 BOOST_DATA_TEST_CASE(layer_gradients_match_finite_differences, bdata::make(layer_rows), row) {
@@ -113,6 +129,19 @@ BOOST_DATA_TEST_CASE(layer_gradients_match_finite_differences, bdata::make(layer
     return layer->functional_call(subs, row.ids ? Var(x) : in[0]);
   };
   BOOST_TEST(autodiff::gradcheck(f, inputs, {.name = row.name}));
+}
+
+BOOST_DATA_TEST_CASE(layer_second_derivatives_match_finite_differences, bdata::make(second_order_rows()), row) {
+  std::shared_ptr<nn::Layer> layer = built(row);
+  const nn::NamedParams params = layer->named_parameters();
+  std::vector<Tensor> inputs{input(row)};
+  for (const auto& [name, p] : params) inputs.push_back(p.value());
+  const autodiff::Function f = [&](const std::vector<Var>& in) {
+    nn::NamedParams subs;
+    for (size_t i = 0; i < params.size(); ++i) subs.emplace_back(params[i].first, in[1 + i]);
+    return layer->functional_call(subs, in[0]);
+  };
+  BOOST_TEST(autodiff::gradgradcheck(f, inputs, {.name = row.name}));
 }
 
 BOOST_DATA_TEST_CASE(functional_call_substitutes_every_parameter_and_restores_it, bdata::make(layer_rows), row) {
