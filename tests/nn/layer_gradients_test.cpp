@@ -1,5 +1,6 @@
 // Every layer through functional_call: one table of layers, checked twice. The gradient check runs
-// inputs and parameters in f64 through functional_call; the substitution check swaps each parameter
+// inputs and parameters in f64 through functional_call (and, for the rows marked second_order, checks the
+// gradients of those gradients too); the substitution check swaps each parameter
 // and buffer for a perturbed copy and requires the output to change and the original to come back.
 // A coverage case requires a row for every layer type make_layer knows.
 // Before any include: GCC 12 reports a false -Wrestrict in Boost.Test's data-case naming (GCC bug 105651).
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <iterator>
 #include <ostream>
 #include <set>
 
@@ -29,6 +31,8 @@ struct LayerRow {
   int64_t ids = 0;
   /// Training mode (batch statistics, dropout masks); the rows without it run in inference mode.
   bool training = true;
+  /// Also check second derivatives (gradgradcheck): the layer is smooth and its ops have second-order VJPs.
+  bool second_order = false;
 };
 std::ostream& operator<<(std::ostream& os, const LayerRow& r) { return os << r.name; }
 
@@ -71,7 +75,37 @@ const std::vector<LayerRow> layer_rows = {
     {"simple_rnn", make(nn::SimpleRNN(3)), {2, 3, 2}},
     {"simple_rnn_relu_sequences", make(nn::SimpleRNN(2, {.activation = "relu", .return_sequences = true})),
      {2, 3, 2}},
+    {"layer_norm", make(nn::LayerNormalization()), {3, 4}, 0, true, true},
+    {"layer_norm_two_axes_no_center",
+     make(nn::LayerNormalization({.axis = {1, 2}, .epsilon = 1e-5, .center = false})), {2, 3, 2}, 0, true, true},
+    {"layer_norm_rank3_gamma_init", make(nn::LayerNormalization({.gamma_initializer = "glorot_uniform"})), {2, 2, 3},
+     0, true, true},
+    {"conv1d_valid", make(nn::Conv1D(2, 3)), {2, 5, 3}, 0, true, true},
+    {"conv1d_same_stride2_tanh", make(nn::Conv1D(2, 3, {.strides = 2, .padding = "same", .activation = "tanh"})),
+     {1, 6, 2}, 0, true, true},
+    {"conv1d_causal_dilated_no_bias",
+     make(nn::Conv1D(2, 2, {.padding = "causal", .dilation_rate = 2, .use_bias = false})), {2, 5, 1}, 0, true, true},
+    {"global_average_pooling1d", make(nn::GlobalAveragePooling1D()), {2, 4, 3}, 0, true, true},
+    {"global_average_pooling2d_keepdims", make(nn::GlobalAveragePooling2D({.keepdims = true})), {2, 3, 3, 2}, 0,
+     true, true},
+    {"global_max_pooling1d", make(nn::GlobalMaxPooling1D()), {2, 4, 3}},
+    {"global_max_pooling2d_keepdims", make(nn::GlobalMaxPooling2D({.keepdims = true})), {2, 3, 2, 2}},
+    {"bidirectional_lstm", make(nn::Bidirectional(nn::LSTM(2))), {2, 3, 2}},
+    {"bidirectional_lstm_sequences_ave",
+     make(nn::Bidirectional(nn::LSTM(2, {.return_sequences = true}), {.merge_mode = "ave"})), {2, 3, 2}},
+    {"bidirectional_gru_sequences_sum",
+     make(nn::Bidirectional(nn::GRU(2, {.return_sequences = true}), {.merge_mode = "sum"})), {2, 3, 2}, 0, true,
+     true},
+    {"bidirectional_simple_rnn_mul", make(nn::Bidirectional(nn::SimpleRNN(3), {.merge_mode = "mul"})), {2, 3, 2}, 0,
+     true, true},
 };
+
+std::vector<LayerRow> second_order_rows() {
+  std::vector<LayerRow> rows;
+  std::copy_if(layer_rows.begin(), layer_rows.end(), std::back_inserter(rows),
+               [](const LayerRow& r) { return r.second_order; });
+  return rows;
+}
 
 // The row's layer built in f64 (seeded), in the row's mode.
 std::shared_ptr<nn::Layer> built(const LayerRow& row) {
@@ -112,6 +146,20 @@ BOOST_DATA_TEST_CASE(layer_gradients_match_finite_differences, bdata::make(layer
     return layer->functional_call(subs, row.ids ? Var(x) : in[0]);
   };
   BOOST_TEST(autodiff::gradcheck(f, inputs, {.name = row.name}));
+}
+
+// The same function, differentiated twice: backward with create_graph through every op the layer uses.
+BOOST_DATA_TEST_CASE(layer_second_derivatives_match_finite_differences, bdata::make(second_order_rows()), row) {
+  std::shared_ptr<nn::Layer> layer = built(row);
+  const nn::NamedParams params = layer->named_parameters();
+  std::vector<Tensor> inputs{input(row)};
+  for (const auto& [name, p] : params) inputs.push_back(p.value());
+  const autodiff::Function f = [&](const std::vector<Var>& in) {
+    nn::NamedParams subs;
+    for (size_t i = 0; i < params.size(); ++i) subs.emplace_back(params[i].first, in[1 + i]);
+    return layer->functional_call(subs, in[0]);
+  };
+  BOOST_TEST(autodiff::gradgradcheck(f, inputs, {.name = row.name}));
 }
 
 BOOST_DATA_TEST_CASE(functional_call_substitutes_every_parameter_and_restores_it, bdata::make(layer_rows), row) {
