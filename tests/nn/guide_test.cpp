@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
+#include <set>
 
 #include "nn/nn.hpp"
 #include "tests/guide.hpp"
@@ -43,6 +44,29 @@ BOOST_AUTO_TEST_CASE(remat_) {
   BOOST_TEST(std::isfinite(history["loss"].back()));
 }
 
+BOOST_AUTO_TEST_CASE(sequence_layers) {
+  // guide: sequence layers
+  autodiff::manual_seed(0);
+  Sequential model;
+  model.add(Conv1D(8, 3, {.padding = "causal", .activation = "relu", .input_shape = Shape{20, 4}}));
+  model.add(LayerNormalization());
+  model.add(Bidirectional(LSTM(6, {.return_sequences = true})));  // [20, 12]: both directions side by side
+  model.add(GlobalAveragePooling1D());                              // [12]
+  model.add(Dense(1));
+  model.compile("mse", Adam(1e-2));
+  Tensor x = autodiff::randn({32, 20, 4});
+  Tensor y = autodiff::mean(Var(x), {1, 2}).value().reshape({32, 1});
+  History history = model.fit(x, y, {.batch_size = 8, .epochs = 3, .verbose = 0});
+  // end
+  BOOST_TEST(model.layers()[2]->output_shape(Shape{20, 8}) == (Shape{20, 12}));
+  BOOST_TEST(model.layers()[3]->output_shape(Shape{20, 12}) == (Shape{12}));
+  std::set<std::string> names;
+  for (const auto& [name, p] : model.named_parameters()) names.insert(name);
+  BOOST_TEST(names.contains("bidirectional_1.forward_lstm.kernel"));
+  BOOST_TEST(names.contains("bidirectional_1.backward_lstm.kernel"));
+  BOOST_TEST(history["loss"].back() < history["loss"].front());
+}
+
 BOOST_AUTO_TEST_CASE(every_guide_snippet_is_tested_verbatim) {
-  BOOST_TEST(testing::check_guide_snippets("docs/nn.md", "tests/nn/guide_test.cpp") == 2);
+  BOOST_TEST(testing::check_guide_snippets("docs/nn.md", "tests/nn/guide_test.cpp") == 3);
 }
