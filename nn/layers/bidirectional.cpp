@@ -33,7 +33,9 @@ Var reverse_time(const Var& x) {
 }  // namespace
 
 Bidirectional::Bidirectional(const Recurrent& layer, BidirectionalOptions options)
-    : Bidirectional(layer.config(), std::move(options)) {}
+    : Bidirectional(layer.config(), std::move(options)) {
+  set_remat(layer.remat());  // the flag is not part of a config: carried over here, saved as this layer's
+}
 
 Bidirectional::Bidirectional(const LayerConfig& layer, BidirectionalOptions options)
     : layer_config_(layer), options_(std::move(options)) {
@@ -76,6 +78,9 @@ Var Bidirectional::forward(const Var& x) {
   check<ShapeError>(x.rank() == 3, "Bidirectional: expected input [batch, time, features]; got {}", x.shape());
   (void)output_shape(Shape{x.size(1), x.size(2)});
   ensure_built(x);
+  // The copies checkpoint their own segments of time steps under remat, finer than this whole layer.
+  forward_->set_remat(remat());
+  backward_->set_remat(remat());
   // call() names the copy in any error: "bidirectional_1: backward_lstm: ...".
   const Var y_forward = forward_->call(x);
   Var y_backward = backward_->call(reverse_time(x));

@@ -19,7 +19,8 @@ struct BidirectionalOptions {
 
 class Bidirectional : public Layer {
  public:
-  /// Wraps a copy of `layer` (LSTM, GRU, SimpleRNN; rebuilt from its config, so unbuilt) and a second copy that
+  /// Wraps a copy of `layer` (LSTM, GRU, SimpleRNN; rebuilt from its config, so unbuilt; its remat flag becomes
+  /// this layer's) and a second copy that
   /// reads the sequence backwards: [time, features] → [2·units] with concat, else [units] ([time, ·] with
   /// return_sequences, the backward copy's output reversed back into time order).
   explicit Bidirectional(const Recurrent& layer, BidirectionalOptions options = {});
@@ -32,6 +33,8 @@ class Bidirectional : public Layer {
   Var forward(const Var& x) override;
   LayerConfig config() const override;
   static std::shared_ptr<Layer> from_config(const LayerConfig& config);
+  /// With remat, each copy checkpoints segments of its time steps, as the recurrent layers do alone.
+  bool remats_itself() const override { return true; }
   const std::string& merge_mode() const { return options_.merge_mode; }
   /// The copy reading forwards in time; null before build.
   const Recurrent* forward_layer() const { return forward_.get(); }

@@ -67,7 +67,8 @@ BOOST_AUTO_TEST_CASE(layers_without_weights_take_either_dtype) {
 BOOST_AUTO_TEST_CASE(conv1d_given_an_image_names_the_layer_and_the_shape) {
   nn::Sequential model{nn::Conv1D(2, 3)};
   BOOST_CHECK_EXCEPTION(model.predict(autodiff::randn({2, 5, 5, 1})), autodiff::ShapeError,
-                        testing::message_has({"'conv1d_1' (Conv1D)", "expected rank 2 input [steps, channels]", "[5, 5, 1]"}));
+                        testing::message_has({"'conv1d_1' (Conv1D)", "expected rank 2 input [steps, channels]",
+                                              "[5, 5, 1]"}));
 }
 
 BOOST_AUTO_TEST_CASE(a_built_conv1d_called_on_an_image_names_itself_and_the_shape) {
