@@ -1,6 +1,5 @@
 #include "nn/layers/bidirectional.hpp"
 
-#include <cctype>
 #include <numeric>
 
 #include "autodiff/ops/indexing.hpp"
@@ -15,14 +14,6 @@ using autodiff::ValueError;
 namespace {
 // The inner layer's config fields are kept under this prefix in the Bidirectional's own (flat) config.
 const std::string kLayerPrefix = "layer.";
-
-// Keras' name for the wrapped layer ("lstm", "gru", "simple_rnn"), as in "forward_lstm".
-std::string keras_name(const std::string& type) {
-  if (type == "SimpleRNN") return "simple_rnn";
-  std::string out;
-  for (const char c : type) out += char(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // x [batch, time, ...] with the time axis reversed (an index_select, whose VJP reverses g back).
 Var reverse_time(const Var& x) {
@@ -63,7 +54,7 @@ Shape Bidirectional::output_shape(const Shape& input_shape) const {
 }
 
 void Bidirectional::build(const Shape& input_shape, autodiff::Generator& gen) {
-  const std::string name = keras_name(layer_config_.type());
+  const std::string name = snake_case(layer_config_.type());  // Keras': "forward_lstm", "forward_simple_rnn"
   forward_ = make_copy();
   backward_ = make_copy();
   for (const auto& [layer, direction] : {std::pair{forward_, "forward_"}, std::pair{backward_, "backward_"}}) {

@@ -17,7 +17,7 @@ struct BidirectionalOptions {
   std::optional<Shape> input_shape{};
 };
 
-class Bidirectional : public Layer {
+class Bidirectional : public LayerOf<Bidirectional> {
  public:
   /// Wraps a copy of `layer` (LSTM, GRU, SimpleRNN; rebuilt from its config, so unbuilt; its remat flag becomes
   /// this layer's) and a second copy that

@@ -25,7 +25,7 @@ struct Conv1DOptions {
   std::optional<Shape> input_shape{};
 };
 
-class Conv1D : public Layer {
+class Conv1D : public LayerOf<Conv1D> {
  public:
   /// [steps, c] → [out_steps, filters].
   Conv1D(int64_t filters, int64_t kernel_size, Conv1DOptions options = {});

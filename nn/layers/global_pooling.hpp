@@ -35,34 +35,34 @@ class GlobalPooling : public Layer {
   GlobalPoolingOptions options_;
 };
 
-class GlobalAveragePooling1D : public GlobalPooling {
+class GlobalAveragePooling1D : public LayerOf<GlobalAveragePooling1D, GlobalPooling> {
  public:
   /// [steps, c] → [c].
-  explicit GlobalAveragePooling1D(GlobalPoolingOptions options = {}) : GlobalPooling(1, false, std::move(options)) {}
+  explicit GlobalAveragePooling1D(GlobalPoolingOptions options = {}) : LayerOf(1, false, std::move(options)) {}
   std::string type() const override { return "GlobalAveragePooling1D"; }
   static std::shared_ptr<Layer> from_config(const LayerConfig& config);
 };
 
-class GlobalAveragePooling2D : public GlobalPooling {
+class GlobalAveragePooling2D : public LayerOf<GlobalAveragePooling2D, GlobalPooling> {
  public:
   /// [h, w, c] → [c].
-  explicit GlobalAveragePooling2D(GlobalPoolingOptions options = {}) : GlobalPooling(2, false, std::move(options)) {}
+  explicit GlobalAveragePooling2D(GlobalPoolingOptions options = {}) : LayerOf(2, false, std::move(options)) {}
   std::string type() const override { return "GlobalAveragePooling2D"; }
   static std::shared_ptr<Layer> from_config(const LayerConfig& config);
 };
 
-class GlobalMaxPooling1D : public GlobalPooling {
+class GlobalMaxPooling1D : public LayerOf<GlobalMaxPooling1D, GlobalPooling> {
  public:
   /// [steps, c] → [c]; ties share the gradient evenly (autodiff::max).
-  explicit GlobalMaxPooling1D(GlobalPoolingOptions options = {}) : GlobalPooling(1, true, std::move(options)) {}
+  explicit GlobalMaxPooling1D(GlobalPoolingOptions options = {}) : LayerOf(1, true, std::move(options)) {}
   std::string type() const override { return "GlobalMaxPooling1D"; }
   static std::shared_ptr<Layer> from_config(const LayerConfig& config);
 };
 
-class GlobalMaxPooling2D : public GlobalPooling {
+class GlobalMaxPooling2D : public LayerOf<GlobalMaxPooling2D, GlobalPooling> {
  public:
   /// [h, w, c] → [c]; ties share the gradient evenly (autodiff::max).
-  explicit GlobalMaxPooling2D(GlobalPoolingOptions options = {}) : GlobalPooling(2, true, std::move(options)) {}
+  explicit GlobalMaxPooling2D(GlobalPoolingOptions options = {}) : LayerOf(2, true, std::move(options)) {}
   std::string type() const override { return "GlobalMaxPooling2D"; }
   static std::shared_ptr<Layer> from_config(const LayerConfig& config);
 };

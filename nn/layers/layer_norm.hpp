@@ -26,7 +26,7 @@ struct LayerNormOptions {
 
 /// (x − mean) / √(variance + ε) · gamma + beta over `axis` of each sample; gamma and beta have the extents of
 /// those axes. Shape-preserving.
-class LayerNormalization : public Layer {
+class LayerNormalization : public LayerOf<LayerNormalization> {
  public:
   explicit LayerNormalization(LayerNormOptions options = {});
   std::string type() const override { return "LayerNormalization"; }
