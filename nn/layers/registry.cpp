@@ -8,13 +8,17 @@
 
 #include "nn/layers/activation.hpp"
 #include "nn/layers/batch_norm.hpp"
+#include "nn/layers/bidirectional.hpp"
 #include "nn/layers/conv.hpp"
+#include "nn/layers/conv1d.hpp"
 #include "nn/layers/dense.hpp"
 #include "nn/layers/dropout.hpp"
 #include "nn/layers/embedding.hpp"
+#include "nn/layers/global_pooling.hpp"
 #include "nn/layers/pooling.hpp"
 #include "nn/layers/position_embedding.hpp"
 #include "nn/layers/gru.hpp"
+#include "nn/layers/layer_norm.hpp"
 #include "nn/layers/lstm.hpp"
 #include "nn/layers/merge.hpp"
 #include "nn/layers/multi_head_attention.hpp"
@@ -48,13 +52,20 @@ Registry& registry() {
                         {"AveragePooling2D", AveragePooling2D::from_config},
                         {"BatchNormalization", BatchNormalization::from_config},
                         {"Concatenate", Concatenate::from_config},
+                        {"Bidirectional", Bidirectional::from_config},
+                        {"Conv1D", Conv1D::from_config},
                         {"Conv2D", Conv2D::from_config},
                         {"Dense", Dense::from_config},
                         {"Dropout", Dropout::from_config},
                         {"Embedding", Embedding::from_config},
                         {"Flatten", Flatten::from_config},
+                        {"GlobalAveragePooling1D", GlobalAveragePooling1D::from_config},
+                        {"GlobalAveragePooling2D", GlobalAveragePooling2D::from_config},
+                        {"GlobalMaxPooling1D", GlobalMaxPooling1D::from_config},
+                        {"GlobalMaxPooling2D", GlobalMaxPooling2D::from_config},
                         {"GRU", GRU::from_config},
                         {"LSTM", LSTM::from_config},
+                        {"LayerNormalization", LayerNormalization::from_config},
                         {"MaxPooling2D", MaxPooling2D::from_config},
                         {"Multiply", without_config<Multiply>},
                         {"PositionEmbedding", PositionEmbedding::from_config},

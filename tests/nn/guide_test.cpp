@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <set>
 
 #include "nn/nn.hpp"
 #include "tests/guide.hpp"
@@ -82,6 +83,8 @@ BOOST_AUTO_TEST_CASE(functional) {
   BOOST_TEST(!again->compiled());
   BOOST_TEST(again->predict({x_image, x_meta})[1].to_vector() == outputs[1].to_vector(), boost::test_tools::per_element());
   BOOST_TEST(model.named_parameters().size() == 14u);  // 7 Dense layers, kernel and bias: the shared one once
+}
+
 BOOST_AUTO_TEST_CASE(attention) {
   // guide: attention
   autodiff::manual_seed(0);
@@ -102,6 +105,29 @@ BOOST_AUTO_TEST_CASE(attention) {
   BOOST_TEST(model.predict(autodiff::randn({3, 28, 28})).shape() == (Shape{3, 10}));
 }
 
+BOOST_AUTO_TEST_CASE(sequence_layers) {
+  // guide: sequence layers
+  autodiff::manual_seed(0);
+  Sequential model;
+  model.add(Conv1D(8, 3, {.padding = "causal", .activation = "relu", .input_shape = Shape{20, 4}}));
+  model.add(LayerNormalization());
+  model.add(Bidirectional(LSTM(6, {.return_sequences = true})));  // [20, 12]: both directions side by side
+  model.add(GlobalAveragePooling1D());                              // [12]
+  model.add(Dense(1));
+  model.compile("mse", Adam(1e-2));
+  Tensor x = autodiff::randn({32, 20, 4});
+  Tensor y = autodiff::mean(Var(x), {1, 2}).value().reshape({32, 1});
+  History history = model.fit(x, y, {.batch_size = 8, .epochs = 3, .verbose = 0});
+  // end
+  BOOST_TEST(model.layers()[2]->output_shape(Shape{20, 8}) == (Shape{20, 12}));
+  BOOST_TEST(model.layers()[3]->output_shape(Shape{20, 12}) == (Shape{12}));
+  std::set<std::string> names;
+  for (const auto& [name, p] : model.named_parameters()) names.insert(name);
+  BOOST_TEST(names.contains("bidirectional_1.forward_lstm.kernel"));
+  BOOST_TEST(names.contains("bidirectional_1.backward_lstm.kernel"));
+  BOOST_TEST(history["loss"].back() < history["loss"].front());
+}
+
 BOOST_AUTO_TEST_CASE(every_guide_snippet_is_tested_verbatim) {
-  BOOST_TEST(testing::check_guide_snippets("docs/nn.md", "tests/nn/guide_test.cpp") == 4);
+  BOOST_TEST(testing::check_guide_snippets("docs/nn.md", "tests/nn/guide_test.cpp") == 5);
 }

@@ -1,6 +1,6 @@
-// Every layer through functional_call: one table of layers, checked twice (rows marked second_order three
-// times: gradgradcheck too). The gradient check runs
-// inputs and parameters in f64 through functional_call; the substitution check swaps each parameter
+// Every layer through functional_call: one table of layers, checked twice. The gradient check runs
+// inputs and parameters in f64 through functional_call (and, for the rows marked second_order, checks the
+// gradients of those gradients too); the substitution check swaps each parameter
 // and buffer for a perturbed copy and requires the output to change and the original to come back.
 // A coverage case requires a row for every layer type make_layer knows.
 // Before any include: GCC 12 reports a false -Wrestrict in Boost.Test's data-case naming (GCC bug 105651).
@@ -31,7 +31,7 @@ struct LayerRow {
   int64_t ids = 0;
   /// Training mode (batch statistics, dropout masks); the rows without it run in inference mode.
   bool training = true;
-  /// Also checked to second order (gradgradcheck).
+  /// Also check second derivatives (gradgradcheck): the layer is smooth and its ops have second-order VJPs.
   bool second_order = false;
 };
 std::ostream& operator<<(std::ostream& os, const LayerRow& r) { return os << r.name; }
@@ -69,7 +69,7 @@ const std::vector<LayerRow> layer_rows = {
     {"batch_norm_inference_axis1", make(nn::BatchNormalization({.axis = 1})), {2, 3, 2}, 0, false},
     {"batch_norm_no_scale_no_center", make(nn::BatchNormalization({.center = false, .scale = false})), {4, 2}},
     {"embedding", make(nn::Embedding(5, 3)), {2, 4}, 5},
-    {"position_embedding_shorter", make(nn::PositionEmbedding(4)), {2, 3, 2}},
+    {"position_embedding_shorter", make(nn::PositionEmbedding(4)), {2, 3, 2}, 0, true, true},
     {"lstm", make(nn::LSTM(3)), {2, 3, 2}},
     {"lstm_sequences", make(nn::LSTM(2, {.return_sequences = true})), {2, 3, 2}},
     {"gru_sequences", make(nn::GRU(2, {.return_sequences = true})), {2, 3, 2}},
@@ -80,6 +80,29 @@ const std::vector<LayerRow> layer_rows = {
      {2, 4, 3}, 0, true, true},
     {"simple_rnn_relu_sequences", make(nn::SimpleRNN(2, {.activation = "relu", .return_sequences = true})),
      {2, 3, 2}},
+    {"layer_norm", make(nn::LayerNormalization()), {3, 4}, 0, true, true},
+    {"layer_norm_two_axes_no_center",
+     make(nn::LayerNormalization({.axis = {1, 2}, .epsilon = 1e-5, .center = false})), {2, 3, 2}, 0, true, true},
+    {"layer_norm_rank3_gamma_init", make(nn::LayerNormalization({.gamma_initializer = "glorot_uniform"})), {2, 2, 3},
+     0, true, true},
+    {"conv1d_valid", make(nn::Conv1D(2, 3)), {2, 5, 3}, 0, true, true},
+    {"conv1d_same_stride2_tanh", make(nn::Conv1D(2, 3, {.strides = 2, .padding = "same", .activation = "tanh"})),
+     {1, 6, 2}, 0, true, true},
+    {"conv1d_causal_dilated_no_bias",
+     make(nn::Conv1D(2, 2, {.padding = "causal", .dilation_rate = 2, .use_bias = false})), {2, 5, 1}, 0, true, true},
+    {"global_average_pooling1d", make(nn::GlobalAveragePooling1D()), {2, 4, 3}, 0, true, true},
+    {"global_average_pooling2d_keepdims", make(nn::GlobalAveragePooling2D({.keepdims = true})), {2, 3, 3, 2}, 0,
+     true, true},
+    {"global_max_pooling1d", make(nn::GlobalMaxPooling1D()), {2, 4, 3}},
+    {"global_max_pooling2d_keepdims", make(nn::GlobalMaxPooling2D({.keepdims = true})), {2, 3, 2, 2}},
+    {"bidirectional_lstm", make(nn::Bidirectional(nn::LSTM(2))), {2, 3, 2}},
+    {"bidirectional_lstm_sequences_ave",
+     make(nn::Bidirectional(nn::LSTM(2, {.return_sequences = true}), {.merge_mode = "ave"})), {2, 3, 2}},
+    {"bidirectional_gru_sequences_sum",
+     make(nn::Bidirectional(nn::GRU(2, {.return_sequences = true}), {.merge_mode = "sum"})), {2, 3, 2}, 0, true,
+     true},
+    {"bidirectional_simple_rnn_mul", make(nn::Bidirectional(nn::SimpleRNN(3), {.merge_mode = "mul"})), {2, 3, 2}, 0,
+     true, true},
 };
 
 // The row's layer built in f64 (seeded), in the row's mode.
@@ -131,6 +154,7 @@ BOOST_DATA_TEST_CASE(layer_gradients_match_finite_differences, bdata::make(layer
   BOOST_TEST(autodiff::gradcheck(f, inputs, {.name = row.name}));
 }
 
+// The same function, differentiated twice: backward with create_graph through every op the layer uses.
 BOOST_DATA_TEST_CASE(layer_second_derivatives_match_finite_differences, bdata::make(second_order_rows()), row) {
   std::shared_ptr<nn::Layer> layer = built(row);
   const nn::NamedParams params = layer->named_parameters();

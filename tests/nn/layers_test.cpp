@@ -203,3 +203,23 @@ BOOST_AUTO_TEST_CASE(dropout_gradient_matches_finite_differences_for_a_fixed_mas
   BOOST_TEST(dropped > 0);
   BOOST_TEST(dropped + scaled == static_cast<int>(y.size()));
 }
+
+// The sequence and pooling layers in a symbolic graph (the functional API): shapes inferred at the call, the
+// layers built then.
+BOOST_AUTO_TEST_CASE(sequence_and_global_pooling_layers_are_called_on_symbolic_tensors) {
+  const auto conv = std::make_shared<nn::Conv1D>(4, 3, nn::Conv1DOptions{.padding = "causal"});
+  const auto norm = std::make_shared<nn::LayerNormalization>();
+  const auto gru = std::make_shared<nn::Bidirectional>(nn::GRU(2, {.return_sequences = true}));
+  const nn::SymbolicTensor steps = nn::Input(Shape{10, 3});
+  const nn::SymbolicTensor y = (*gru)((*norm)((*conv)(steps)));
+  BOOST_TEST(y.shape() == (Shape{10, 4}));
+  BOOST_TEST(gru->built());
+  BOOST_TEST(gru->forward_layer()->kernel().shape() == (Shape{4, 6}));
+  BOOST_TEST((*std::make_shared<nn::GlobalMaxPooling1D>())(y).shape() == (Shape{4}));
+  const auto average_1d = std::make_shared<nn::GlobalAveragePooling1D>(nn::GlobalPoolingOptions{.keepdims = true});
+  BOOST_TEST((*average_1d)(y).shape() == (Shape{1, 4}));
+  const nn::SymbolicTensor image = nn::Input(Shape{5, 6, 2});
+  BOOST_TEST((*std::make_shared<nn::GlobalAveragePooling2D>())(image).shape() == (Shape{2}));
+  const auto max_2d = std::make_shared<nn::GlobalMaxPooling2D>(nn::GlobalPoolingOptions{.keepdims = true});
+  BOOST_TEST((*max_2d)(image).shape() == (Shape{1, 1, 2}));
+}

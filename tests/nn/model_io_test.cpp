@@ -1,6 +1,7 @@
 // Whole models: save writes architecture, compile state and weights; load_model rebuilds them without the
 // code that built the original, and errors name the file and the JSON location.
 #include <boost/test/unit_test.hpp>
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -81,6 +82,42 @@ BOOST_AUTO_TEST_CASE(lstm_batchnorm_dropout_embedding_round_trips_after_training
   const Tensor x = ids({12, 6}, 10);
   model.fit(x, autodiff::randn({12, 2}), {.batch_size = 4, .epochs = 1, .verbose = 0});
   round_trip(model, x, "rnn");
+}
+
+BOOST_AUTO_TEST_CASE(sequence_layers_round_trip_after_training) {
+  autodiff::manual_seed(6);
+  nn::Sequential model{
+      nn::Conv1D(4, 3, {.padding = "causal", .dilation_rate = 2, .activation = "relu", .input_shape = Shape{8, 3}}),
+      nn::LayerNormalization({.epsilon = 1e-5}),
+      nn::Bidirectional(nn::LSTM(3, {.return_sequences = true}), {.merge_mode = "sum"}),
+      nn::Bidirectional(nn::SimpleRNN(2, {.activation = "relu", .return_sequences = true})),
+      nn::Conv1D(2, 2, {.strides = 2, .padding = "same", .use_bias = false}),
+      nn::GlobalMaxPooling1D({.keepdims = true}),
+      nn::GlobalAveragePooling1D(),
+      nn::Dense(2)};
+  model.compile("mse", nn::Adam(0.01));
+  const Tensor x = autodiff::randn({6, 8, 3});
+  model.fit(x, autodiff::randn({6, 2}), {.batch_size = 3, .epochs = 1, .verbose = 0});
+  auto loaded = round_trip(model, x, "sequence");
+  const auto& bidirectional = dynamic_cast<const nn::Bidirectional&>(*loaded->layers()[2]);
+  BOOST_TEST(bidirectional.merge_mode() == "sum");
+  BOOST_TEST(bidirectional.forward_layer()->return_sequences());
+  std::vector<std::string> names;
+  for (const auto& [name, p] : loaded->named_parameters()) names.push_back(name);
+  for (const char* name : {"bidirectional_1.forward_lstm.kernel", "bidirectional_1.backward_lstm.bias",
+                           "bidirectional_2.backward_simple_rnn.recurrent_kernel", "layer_normalization_1.gamma"})
+    BOOST_TEST((std::find(names.begin(), names.end(), name) != names.end()), name);
+}
+
+BOOST_AUTO_TEST_CASE(image_layers_round_trip) {
+  autodiff::manual_seed(7);
+  nn::Sequential model{nn::Conv2D(3, {3, 3}, {.padding = "same", .input_shape = Shape{5, 5, 2}}),
+                       nn::LayerNormalization({.axis = {-3, -1}, .center = false}),
+                       nn::GlobalMaxPooling2D({.keepdims = true}), nn::GlobalAveragePooling2D(), nn::Dense(2)};
+  model.compile("mse", nn::SGD(0.1));
+  const Tensor x = autodiff::randn({4, 5, 5, 2});
+  model.fit(x, autodiff::randn({4, 2}), {.batch_size = 4, .epochs = 1, .verbose = 0});
+  round_trip(model, x, "image");
 }
 
 BOOST_AUTO_TEST_CASE(lazily_built_and_f64_models_round_trip) {

@@ -74,6 +74,36 @@ BOOST_AUTO_TEST_CASE(a_rematerialised_layer_leaves_one_node_on_the_tape) {
   BOOST_TEST(nodes(true) + 30 < nodes(false));
 }
 
+// Bidirectional hands its flag to both copies, which checkpoint segments of steps as a lone LSTM does.
+BOOST_AUTO_TEST_CASE(a_rematerialised_bidirectional_lstm_trains_as_the_plain_one_and_records_less) {
+  const autodiff::DType f64 = autodiff::DType::f64;
+  const auto make = [&](bool remat) {
+    autodiff::manual_seed(6);
+    nn::Sequential m;
+    nn::LSTM lstm(4, {.return_sequences = true});
+    lstm.set_remat(remat);
+    m.add(nn::Bidirectional(lstm));
+    m.add(nn::Flatten());
+    m.add(nn::Dense(3, {.activation = "softmax"}));
+    m.build(Shape{6, 4}, f64);
+    m.compile("categorical_crossentropy", nn::Adam(0.01));
+    return m;
+  };
+  BOOST_TEST(make(true).layers()[0]->remat());
+  const auto plain = trained(make(false), f64), remat = trained(make(true), f64);
+  BOOST_REQUIRE_EQUAL(plain.size(), remat.size());
+  for (size_t i = 0; i < plain.size(); ++i)
+    for (size_t k = 0; k < plain[i].size(); ++k)
+      BOOST_TEST(remat[i][k] == plain[i][k], boost::test_tools::tolerance(1e-11));
+  const auto nodes = [&](bool remat) {
+    nn::Sequential m = make(remat);
+    const autodiff::TapeScope tape;
+    (void)m(autodiff::Var(autodiff::ones({2, 6, 4}, f64)));
+    return autodiff::active_tape().size();
+  };
+  BOOST_TEST(nodes(true) + 60 < nodes(false));
+}
+
 BOOST_AUTO_TEST_CASE(the_remat_flag_is_saved_with_the_model) {
   const testing::Scratch scratch;
   nn::Sequential m = model(true);

@@ -42,6 +42,12 @@ const std::vector<Case> cases{
     {"LSTM", model(nn::LSTM(4, {.input_shape = Shape{3, 2}}), nn::Dense(2)), Shape{3, 2}},
     {"GRU", model(nn::GRU(4, {.input_shape = Shape{3, 2}}), nn::Dense(2)), Shape{3, 2}},
     {"SimpleRNN", model(nn::SimpleRNN(4, {.input_shape = Shape{3, 2}}), nn::Dense(2)), Shape{3, 2}},
+    {"LayerNormalization", model(nn::LayerNormalization({.input_shape = Shape{3, 4}}), nn::Flatten(), nn::Dense(2)),
+     Shape{3, 4}},
+    {"Conv1D", model(nn::Conv1D(3, 2, {.padding = "causal", .input_shape = Shape{5, 2}}), nn::GlobalMaxPooling1D(),
+                     nn::Dense(2)),
+     Shape{5, 2}},
+    {"Bidirectional", model(nn::Bidirectional(nn::GRU(3, {.input_shape = Shape{4, 2}})), nn::Dense(2)), Shape{4, 2}},
 };
 
 Tensor inputs(const Case& c, int64_t n) {
