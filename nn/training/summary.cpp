@@ -12,10 +12,15 @@ struct Columns {
 };
 constexpr Columns kStack{29, 26, 0, 65}, kGraph{32, 22, 12, 98};
 
+// A field padded to its column, and always one space before the next (a long layer name pushes the row right
+// rather than running into the shape).
+std::string cell(const std::string& text, int width) {
+  return text.size() < size_t(width) ? fmt::format("{:<{}}", text, width) : text + " ";
+}
+
 std::string row(const Columns& c, const std::string& a, const std::string& b, const std::string& p,
                 const std::string& to = "") {
-  std::string s = c.params == 0 ? fmt::format(" {:<{}}{:<{}}{}", a, c.name - 1, b, c.shape, p)
-                                : fmt::format(" {:<{}}{:<{}}{:<{}}{}", a, c.name - 1, b, c.shape, p, c.params, to);
+  std::string s = " " + cell(a, c.name - 1) + cell(b, c.shape) + (c.params == 0 ? p : cell(p, c.params) + to);
   while (!s.empty() && s.back() == ' ') s.pop_back();
   return s + "\n";
 }
