@@ -25,12 +25,12 @@ Var seed_for(const Var& y, const GradOptions& options, std::string_view who) {
     check<ShapeError>(options.seed.shape() == y.shape(), "{}: seed shape {} does not match output shape {}", who,
                       options.seed.shape(), y.shape());
     check_same_dtype(who, options.seed.value(), y.value());
-    return options.seed;
+    return options.scale == 1.0 ? options.seed : options.seed * Var(Tensor::scalar(options.scale, y.dtype()));
   }
   check<TapeError>(y.numel() == 1,
                    "{}: the output is not a scalar (shape {}); pass GradOptions::seed for a vector-Jacobian product",
                    who, y.shape());
-  return Var(ones(y.shape(), y.dtype()));
+  return Var(full(y.shape(), options.scale, y.dtype()));
 }
 
 // One reverse loop from y's node: take the node's total gradient, run its VJP, reduce and check each input's
@@ -51,7 +51,7 @@ void sweep(const Var& y, const GradOptions& options, std::string_view who, Wante
   if (options.create_graph) record_guard.emplace();  // ...create_graph records the sweep itself
 
   const int64_t top = y.impl()->node;
-  GradSums sums(tape, top, options.create_graph, wanted);
+  GradSums sums(tape, top, options.create_graph, wanted, options.leaf_grad_out);
   sums.seed(top, seed_for(y, options, who));
   for (int64_t i = top; i >= 0; --i) {
     const Var g = sums.take(i);
@@ -79,6 +79,17 @@ void sweep(const Var& y, const GradOptions& options, std::string_view who, Wante
   if (!options.retain_graph.value_or(options.create_graph)) tape.clear();
 }
 
+// leaf's grad() after this sweep: the old one plus gv, or gv in the leaf's destination when it has one (where
+// the VJP may have written it already).
+Tensor leaf_grad(const Var& leaf, const Tensor& gv, const GradOptions& options) {
+  if (leaf.grad().defined()) return (Var(leaf.grad()) + Var(gv)).value();
+  const Tensor out = options.leaf_grad_out ? options.leaf_grad_out(leaf) : Tensor();
+  if (!out.defined() || out.shape() != gv.shape() || out.dtype() != gv.dtype()) return gv.contiguous();
+  const bool there = out.storage() == gv.storage() && out.offset() == gv.offset() && out.strides() == gv.strides();
+  if (!there) out.copy_(gv);
+  return out;
+}
+
 }  // namespace
 
 void backward(const Var& y, const GradOptions& options) {
@@ -87,8 +98,7 @@ void backward(const Var& y, const GradOptions& options) {
       y, options, "backward", [&](int64_t i) { return !tape.node(i).op; },
       [&](int64_t i, const Var& g) {
         const Var& leaf = tape.node(i).output;
-        const Tensor gv = g.value();
-        leaf.set_grad(leaf.grad().defined() ? (Var(leaf.grad()) + Var(gv)).value() : gv.contiguous());
+        leaf.set_grad(leaf_grad(leaf, g.value(), options));
         if (options.on_leaf_grad) options.on_leaf_grad(leaf);
       });
 }

@@ -29,13 +29,16 @@ bool GradSums::Written::admits(const Block& b) const {
   return true;
 }
 
-GradSums::GradSums(const Tape& tape, int64_t top, bool create_graph, std::function<bool(int64_t)> wanted)
+GradSums::GradSums(const Tape& tape, int64_t top, bool create_graph, std::function<bool(int64_t)> wanted,
+                   std::function<Tensor(const Var&)> leaf_out)
     : tape_(tape),
       create_(create_graph),
       wanted_(std::move(wanted)),
+      leaf_out_(create_graph ? nullptr : std::move(leaf_out)),
       grads_(static_cast<size_t>(top + 1)),
       state_(static_cast<size_t>(top + 1), Sum::shared),
-      split_input_(static_cast<size_t>(top + 1), create_graph ? 0 : 1) {
+      split_input_(static_cast<size_t>(top + 1), create_graph ? 0 : 1),
+      offered_(leaf_out_ ? static_cast<size_t>(top + 1) : 0, 0) {
   if (!create_) find_splits(top);
 }
 
@@ -180,11 +183,24 @@ std::vector<Tensor> GradSums::reserved_for(const Node& node) {
     const Var& in = node.inputs[k];
     if (!in.requires_grad()) continue;
     Tensor block = reserve(node_of(in));
+    if (!block.defined()) block = leaf_destination(in);
     if (!block.defined()) continue;
     reserved.resize(node.inputs.size());
     reserved[k] = std::move(block);
   }
   return reserved;
+}
+
+// A leaf's destination (GradOptions::leaf_grad_out) for the first VJP to reach it, when the leaf has no grad()
+// to add to: that VJP's result is then the leaf's sum so far, where backward() wants it. Offered once, so an op
+// that takes the leaf twice (x·x) or a second consumer adds to a sum of its own instead.
+Tensor GradSums::leaf_destination(const Var& in) {
+  const size_t s = node_of(in);
+  if (!leaf_out_ || tape_.node(static_cast<int64_t>(s)).op || offered_[s] || grads_[s].defined() ||
+      in.grad().defined())
+    return {};
+  offered_[s] = 1;
+  return leaf_out_(in);
 }
 
 void GradSums::release_unused(const Node& node, const std::vector<Tensor>& reserved, const Grads& in_grads) {

@@ -15,7 +15,9 @@ namespace autodiff {
 class GradSums {
  public:
   /// wanted(i): node i's total gradient goes to the caller, so it is never placed inside another node's sum.
-  GradSums(const Tape& tape, int64_t top, bool create_graph, std::function<bool(int64_t)> wanted);
+  /// leaf_out(leaf): where a leaf's gradient is to be written (GradOptions::leaf_grad_out), or null.
+  GradSums(const Tape& tape, int64_t top, bool create_graph, std::function<bool(int64_t)> wanted,
+           std::function<Tensor(const Var&)> leaf_out = {});
 
   /// The sweep's starting gradient, dL/d(top).
   void seed(int64_t top, Var g);
@@ -24,7 +26,8 @@ class GradSums {
   /// In a first-order sweep, a node whose VJP is g placed in a block of its input (Route::block) is not run:
   /// g is written or added into that block of the input's sum here, and this returns true.
   bool absorb(const Node& node, int64_t i, const Var& g);
-  /// The blocks of node's inputs' sums reserved for its VJP's results (Ctx::reserved); empty when there are none.
+  /// The blocks of node's inputs' sums reserved for its VJP's results (Ctx::reserved), and the destinations of
+  /// leaves no gradient has reached yet; empty when there are none.
   std::vector<Tensor> reserved_for(const Node& node);
   /// After node's VJP: a block handed over that no gradient came back for is unwritten again.
   void release_unused(const Node& node, const std::vector<Tensor>& reserved, const Grads& in_grads);
@@ -50,6 +53,7 @@ class GradSums {
   bool claim(size_t s, const Var& in, const Block& b);
   bool write_block(size_t s, const Var& in, const Block& b, const Tensor& g);
   Tensor reserve(size_t n);
+  Tensor leaf_destination(const Var& in);
   void release(size_t n);
   const Tensor& own(size_t s, const Var& in);
   size_t node_of(const Var& v) const { return static_cast<size_t>(v.impl()->node); }
@@ -57,12 +61,14 @@ class GradSums {
   const Tape& tape_;
   const bool create_;
   std::function<bool(int64_t)> wanted_;
+  std::function<Tensor(const Var&)> leaf_out_;
   std::vector<Var> grads_;
   std::vector<Sum> state_;
   std::unordered_map<size_t, Written> blocks_;
   // Nodes consumed only by step-1 slices with disjoint blocks along one axis: the pieces of a split.
   std::vector<char> split_input_;
   std::unordered_map<size_t, Tensor> reserved_;  // slice node → its block of the input's sum, counted as written
+  std::vector<char> offered_;                    // leaf node → its destination was handed to a VJP
 };
 
 }  // namespace autodiff

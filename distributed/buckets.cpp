@@ -34,6 +34,13 @@ GradientBuckets::GradientBuckets(const boost::mpi::communicator& comm, const nn:
     b.numel += p.numel();
   }
   for (Bucket& b : buckets_) b.flat = autodiff::zeros(autodiff::Shape{b.numel}, b.dtype);
+  for (Slot& s : slots_)
+    s.view = buckets_[s.bucket].flat.slice(0, s.offset, s.offset + s.param.numel()).reshape(s.param.shape());
+}
+
+Tensor GradientBuckets::destination(const autodiff::Var& leaf) const {
+  const auto it = slot_of_.find(leaf.impl());
+  return it == slot_of_.end() ? Tensor() : slots_[it->second].view;
 }
 
 GradientBuckets::~GradientBuckets() {
@@ -59,13 +66,9 @@ void GradientBuckets::on_leaf_grad(const autodiff::Var& leaf) {
   autodiff::dispatch(b.dtype, [&]<class T>(T) {
     const T* src = g.data<T>();
     T* dst = b.flat.data<T>() + s.offset;
+    if (src == dst) return;  // backward wrote it there, scaled (GradOptions::leaf_grad_out, GradOptions::scale)
     const T scale = T(scale_);
-    const int64_t n = g.numel();  // hoisted: numel() multiplies the extents on every call
-    if (src == dst) {             // a gradient accumulated into last step's view of this bucket
-      for (int64_t i = 0; i < n; ++i) dst[i] *= scale;
-      return;
-    }
-    std::transform(src, src + n, dst, [scale](T v) { return v * scale; });
+    std::transform(src, src + g.numel(), dst, [scale](T v) { return v * scale; });
   });
   s.packed = true;
   --b.pending;
@@ -110,8 +113,7 @@ void GradientBuckets::finish() {
   for (Bucket& b : buckets_) MPI_Wait(&b.request, MPI_STATUS_IGNORE);
   // Each gradient is a view of its bucket, as PyTorch DDP's gradient_as_bucket_view: no copy, no allocation.
   // It holds this step's average until the next step's backward packs the bucket again.
-  for (const Slot& s : slots_)
-    s.param.set_grad(buckets_[s.bucket].flat.slice(0, s.offset, s.offset + s.param.numel()).reshape(s.param.shape()));
+  for (const Slot& s : slots_) s.param.set_grad(s.view);
 }
 
 }  // namespace distributed

@@ -13,6 +13,11 @@ std::shared_ptr<boost::mpi::environment> shared_environment() {
   static std::weak_ptr<boost::mpi::environment> current;
   if (auto env = current.lock()) return env;
   if (boost::mpi::environment::initialized()) return nullptr;  // started by the caller, who also ends it
+  // Open MPI's MPI_Iallreduce (coll/libnbc) reduces over a binomial tree when there are fewer than 4 ranks or
+  // the buffer is in place, as our buckets are: every byte goes to one rank and back, 1.5-2.5x the time of the
+  // blocking allreduce here (docs/performance.md). Reduce-scatter + allgather (3) moves each byte once each way
+  // and gives every rank the same bits. A choice made with mpirun --mca or the environment wins.
+  setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "3", 0);
   auto env = std::make_shared<boost::mpi::environment>(boost::mpi::threading::funneled);
   current = env;
   return env;

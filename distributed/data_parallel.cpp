@@ -51,9 +51,12 @@ void DataParallel::start(nn::Model& model, int64_t global_batch) {
 autodiff::GradOptions DataParallel::begin_step(int64_t rows, int64_t global_rows) {
   check<autodiff::ValueError>(buckets_ != nullptr, "DataParallel: begin_step before start");
   // Pre-scaled by this rank's share, the sum over ranks is the global batch's mean gradient even when the
-  // shards differ in size (mean-reduced losses, Keras' default).
-  buckets_->begin(double(rows) / double(global_rows));
-  return {.on_leaf_grad = [this](const autodiff::Var& leaf) { buckets_->on_leaf_grad(leaf); }};
+  // shards differ in size (mean-reduced losses, Keras' default). Backward scales its seed and writes each
+  // gradient into its bucket, so no pass over the gradients is left between backward and the allreduce.
+  buckets_->begin(1.0);  // backward scales
+  return {.on_leaf_grad = [this](const autodiff::Var& leaf) { buckets_->on_leaf_grad(leaf); },
+          .scale = double(rows) / double(global_rows),
+          .leaf_grad_out = [this](const autodiff::Var& leaf) { return buckets_->destination(leaf); }};
 }
 
 void DataParallel::finish_gradients() { buckets_->finish(); }

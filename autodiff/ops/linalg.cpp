@@ -42,12 +42,33 @@ Tensor batched_gemm(const Tensor& a, const Tensor& b) {
   return out;
 }
 
+// A 2-d operand's gradient (aᵀ·g or g·bᵀ) written where the sweep asks (Ctx::grad_out: a parameter's block of
+// its bucket in a DataParallel step, docs/design.md "Leaf destinations"), else into a new tensor, by the same
+// kernel call as matmul's.
+Var product_into(const Ctx& c, size_t i, const Tensor& a, const Tensor& b) {
+  Tensor out = c.grad_out(i, c.inputs[i].value());
+  dispatch(a.dtype(), [&]<class T>(T) {
+    kernels::gemm<T>(a.size(0), b.size(1), a.size(1), a.data<T>(), a.strides()[0], a.strides()[1], b.data<T>(),
+                     b.strides()[0], b.strides()[1], out.data<T>(), out.strides()[0], false);
+  });
+  return Var(std::move(out));
+}
+
+// The VJP of a·b for its factor at input `at`: b's (aᵀ·g) when for_b, else a's (g·bᵀ).
+Var product_grad(const Ctx& c, size_t at, const Var& a, const Var& b, const Var& g, bool for_b) {
+  if (!c.needs(at)) return Var();
+  if (!c.create_graph && a.rank() == 2 && b.rank() == 2)
+    return for_b ? product_into(c, at, a.value().transpose(), g.value())
+                 : product_into(c, at, g.value(), b.value().transpose());
+  return for_b ? matmul(transpose(a), g) : matmul(g, transpose(b));
+}
+
 struct MatMul {
   static constexpr std::string_view name = "matmul";
   Tensor forward(const Tensor& a, const Tensor& b) { return batched_gemm(a, b); }
   Grads backward(const Ctx& c, const Var& g) const {
     const Var &a = c.inputs[0], &b = c.inputs[1];
-    return {c.needs(0) ? matmul(g, transpose(b)) : Var(), c.needs(1) ? matmul(transpose(a), g) : Var()};
+    return {product_grad(c, 0, a, b, g, false), product_grad(c, 1, a, b, g, true)};
   }
 };
 
@@ -66,7 +87,7 @@ struct AddMM {
   }
   Grads backward(const Ctx& c, const Var& g) const {
     const Var &a = c.inputs[1], &b = c.inputs[2];
-    return {g, c.needs(1) ? matmul(g, transpose(b)) : Var(), c.needs(2) ? matmul(transpose(a), g) : Var()};
+    return {g, product_grad(c, 1, a, b, g, false), product_grad(c, 2, a, b, g, true)};
   }
 };
 

@@ -169,7 +169,9 @@ BOOST_AUTO_TEST_CASE(a_sequential_with_self_attention_round_trips_through_load_m
   const Tensor x = autodiff::randn({3, 5, 6});
   model.save(scratch.dir / "mha.safetensors");
   const auto loaded = nn::load_model(scratch.dir / "mha.safetensors");
-  BOOST_TEST(loaded->layers()[0]->config().values() == model.layers()[0]->config().values());
+  const auto sequential = std::dynamic_pointer_cast<nn::Sequential>(loaded);
+  BOOST_REQUIRE(sequential);
+  BOOST_TEST(sequential->layers()[0]->config().values() == model.layers()[0]->config().values());
   BOOST_TEST(loaded->predict(x).to_vector() == model.predict(x).to_vector(), boost::test_tools::per_element());
 }
 
