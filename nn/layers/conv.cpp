@@ -58,35 +58,20 @@ Var Conv2D::forward(const Var& x) {
                                        : autodiff::conv2d(x, parameter("kernel"), o));
 }
 
-namespace {
-// Conv2D's fields, listed once for both directions.
-template <class F>
-void fields(const F& f, Conv2DOptions& o) {
-  f("strides", o.strides);
-  f("padding", o.padding);
-  f("dilation_rate", o.dilation_rate);
-  f("activation", o.activation);
-  f("use_bias", o.use_bias);
-  f("kernel_initializer", o.kernel_initializer);
-  f("bias_initializer", o.bias_initializer);
-  f("input_shape", o.input_shape);
-}
-}  // namespace
-
 LayerConfig Conv2D::config() const {
   LayerConfig c(type());
   Conv2DOptions o = options_;
   o.input_shape = input_shape_;
   ConfigWriter{c}("filters", filters_);
   ConfigWriter{c}("kernel_size", kernel_size_);
-  fields(ConfigWriter{c}, o);
+  conv_fields(ConfigWriter{c}, o);
   return c;
 }
 
 std::shared_ptr<Layer> Conv2D::from_config(const LayerConfig& c) {
   const ConfigReader r{c};
   Conv2DOptions o;
-  fields(r, o);
+  conv_fields(r, o);
   return std::make_shared<Conv2D>(r.required<int64_t>("filters"), r.required<Size2>("kernel_size"), o);
 }
 

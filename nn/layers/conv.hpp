@@ -25,6 +25,19 @@ struct Conv2DOptions {
   std::optional<Shape> input_shape{};
 };
 
+/// The option fields Conv1D and Conv2D share, listed once for config() and from_config (nn/layers/config.hpp).
+template <class F, class Options>
+void conv_fields(const F& f, Options& o) {
+  f("strides", o.strides);
+  f("padding", o.padding);
+  f("dilation_rate", o.dilation_rate);
+  f("activation", o.activation);
+  f("use_bias", o.use_bias);
+  f("kernel_initializer", o.kernel_initializer);
+  f("bias_initializer", o.bias_initializer);
+  f("input_shape", o.input_shape);
+}
+
 class Conv2D : public LayerOf<Conv2D> {
  public:
   /// [h, w, c] → [oh, ow, filters].

@@ -63,35 +63,20 @@ Var Conv1D::forward(const Var& x) {
   return activation_(autodiff::squeeze(y, 1));
 }
 
-namespace {
-// Conv1D's fields, listed once for both directions.
-template <class F>
-void fields(const F& f, Conv1DOptions& o) {
-  f("strides", o.strides);
-  f("padding", o.padding);
-  f("dilation_rate", o.dilation_rate);
-  f("activation", o.activation);
-  f("use_bias", o.use_bias);
-  f("kernel_initializer", o.kernel_initializer);
-  f("bias_initializer", o.bias_initializer);
-  f("input_shape", o.input_shape);
-}
-}  // namespace
-
 LayerConfig Conv1D::config() const {
   LayerConfig c(type());
   Conv1DOptions o = options_;
   o.input_shape = input_shape_;
   ConfigWriter{c}("filters", filters_);
   ConfigWriter{c}("kernel_size", kernel_size_);
-  fields(ConfigWriter{c}, o);
+  conv_fields(ConfigWriter{c}, o);
   return c;
 }
 
 std::shared_ptr<Layer> Conv1D::from_config(const LayerConfig& c) {
   const ConfigReader r{c};
   Conv1DOptions o;
-  fields(r, o);
+  conv_fields(r, o);
   return std::make_shared<Conv1D>(r.required<int64_t>("filters"), r.required<int64_t>("kernel_size"), o);
 }
 

@@ -138,14 +138,17 @@ std::vector<Var> Functional::forward_many(const std::vector<Var>& inputs) {
   return out;
 }
 
-Layer& Functional::layer(const std::string& name) const {
+Layer& find_layer(const std::vector<std::shared_ptr<Layer>>& layers, const std::string& name,
+                  const std::string& model) {
   std::string known;
-  for (const auto& l : layers_) {
+  for (const auto& l : layers) {
     if (l->name() == name) return *l;
     known += (known.empty() ? "" : ", ") + l->name();
   }
-  throw autodiff::IndexError(fmt::format("{}: no layer named '{}'; got {}", this->name(), name, known));
+  throw autodiff::IndexError(fmt::format("{}: no layer named '{}'; got {}", model, name, known));
 }
+
+Layer& Functional::layer(const std::string& name) const { return find_layer(layers_, name, this->name()); }
 
 std::vector<std::string> Functional::output_names() const {
   std::vector<std::string> names;

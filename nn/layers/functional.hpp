@@ -16,6 +16,10 @@
 
 namespace nn {
 
+/// The layer called `name` among `layers`; IndexError naming `model` and listing the names when absent.
+Layer& find_layer(const std::vector<std::shared_ptr<Layer>>& layers, const std::string& name,
+                  const std::string& model);
+
 class Functional : public LayerOf<Functional> {
  public:
   Functional(SymbolicTensors inputs, SymbolicTensors outputs, std::string name = "");

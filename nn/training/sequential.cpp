@@ -70,14 +70,7 @@ Var Sequential::forward(const Var& x) {
   return y;
 }
 
-Layer& Sequential::layer(const std::string& name) const {
-  std::string known;
-  for (const auto& l : layers_) {
-    if (l->name() == name) return *l;
-    known += (known.empty() ? "" : ", ") + l->name();
-  }
-  throw autodiff::IndexError(fmt::format("Sequential: no layer named '{}'; got {}", name, known));
-}
+Layer& Sequential::layer(const std::string& name) const { return find_layer(layers_, name, "Sequential"); }
 
 Shape Sequential::output_shape() const {
   check<autodiff::ValueError>(model_built() && !output_shapes_.empty(), "Sequential: the model is not built yet");
