@@ -1,9 +1,10 @@
 #pragma once
-// The three reference MNIST models (examples/mnist_{mlp,cnn,lstm}.cpp) as the benchmarks build them.
+// The reference MNIST models (examples/mnist_{mlp,cnn,lstm,transformer}.cpp) as the benchmarks build them.
 #include <memory>
 #include <stdexcept>
 #include <string>
 
+#include "examples/transformer_model.hpp"
 #include "nn/nn.hpp"
 
 namespace bench {
@@ -16,7 +17,12 @@ inline nn::Shape sample_shape(const std::string& model) {
 }
 
 /// Exactly the examples' models and compile settings, without metrics (the peer computes none).
-inline std::unique_ptr<nn::Sequential> reference_model(const std::string& name) {
+inline std::unique_ptr<nn::Model> reference_model(const std::string& name) {
+  if (name == "transformer") {
+    auto m = std::make_unique<nn::Model>(examples::mnist_transformer());
+    m->compile("categorical_crossentropy", nn::Adam(1e-3));
+    return m;
+  }
   auto m = std::make_unique<nn::Sequential>();
   if (name == "mlp") {
     m->add(nn::Dense(500, {.activation = "sigmoid", .input_shape = nn::Shape{784}}));
@@ -37,7 +43,7 @@ inline std::unique_ptr<nn::Sequential> reference_model(const std::string& name) 
     m->add(nn::Dense(10, {.activation = "softmax"}));
     m->compile("categorical_crossentropy", nn::Adam(1e-3));
   } else {
-    throw std::invalid_argument("--model must be mlp, cnn, lstm or all; got " + name);
+    throw std::invalid_argument("--model must be mlp, cnn, lstm, transformer or all; got " + name);
   }
   return m;
 }

@@ -38,7 +38,7 @@ def target_for(workload, threads):
     if threads == 1 and kind[0] in ("train", "infer", "matmul"):
         return None
     if kind[0] == "train":
-        return 1.5 if kind[1] == "mlp" else 2.0
+        return 1.5 if kind[1] in ("mlp", "transformer") else 2.0
     if kind[0] == "infer":
         return 2.0 if kind[2] == "b1" else 1.5
     if kind[0] == "matmul":
@@ -50,7 +50,7 @@ def target_for(workload, threads):
     if kind[0] == "bandwidth":
         return 0.8
     if kind[0] == "scaling":
-        return 1.7
+        return None if kind[2] == "transformer" else 1.7  # the transformer's one target is its training row
     if kind[0] == "determinism":
         return 1.0
     return None
@@ -190,7 +190,7 @@ def model_rows(s):
     """Training and inference rows, plus 2-vs-1-thread scaling of training at batch 128."""
     out = []
     order = [f"{kind}/{m}/b{b}" for kind, batches in (("train", (32, 128)), ("infer", (128, 1)))
-             for m in ("mlp", "cnn", "lstm") for b in batches]
+             for m in ("mlp", "cnn", "lstm", "transformer") for b in batches]
     present = {w for (src, w, t) in s.values if src == "ours"}
     workloads = [w for w in order if w in present]
     for w in workloads:

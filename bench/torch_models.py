@@ -1,4 +1,4 @@
-"""PyTorch's side of bench/train_bench.cpp: the same three MNIST models, init, loss,
+"""PyTorch's side of bench/train_bench.cpp: the same four MNIST models, init, loss,
 optimizer and loop (shuffled gather, forward, loss, backward, step, loss.item()),
 timed the same way. Thread settings come from the environment, which the caller
 sets before this process imports torch; --threads N calls torch.set_num_threads(N)
@@ -8,6 +8,7 @@ sets before this process imports torch; --threads N calls torch.set_num_threads(
                   [--steps N] [--repeats R] [--json PATH|-] [--data DIR]
 """
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -33,7 +34,7 @@ def load_split(data_dir, prefix):
 
 
 def per_sample(name, x):
-    """MLP [n,784]; CNN [n,1,28,28] (NCHW: PyTorch's layout); LSTM [n,28,28]."""
+    """MLP [n,784]; CNN [n,1,28,28] (NCHW: PyTorch's layout); LSTM and Transformer [n,28,28]."""
     if name == "mlp":
         return x.reshape(-1, 784).contiguous()
     if name == "cnn":
@@ -67,6 +68,42 @@ class LstmClassifier(nn.Module):
         return F.softmax(self.dense(h[-1]), dim=-1)
 
 
+class TransformerClassifier(nn.Module):
+    """examples/transformer_model.hpp: rows as 28 tokens → Linear(64) + a learned position embedding → 2 pre-norm
+    encoder blocks → LayerNorm → mean over tokens → Linear(10) → softmax. Keras' LayerNormalization epsilon (1e-3)
+    and its tanh-approximate gelu (nn/layers/activation.cpp), so both sides compute the same function."""
+
+    def __init__(self, dim=64, heads=4, mlp=128, blocks=2):
+        super().__init__()
+        self.embed = nn.Linear(28, dim)
+        self.position = nn.Parameter(torch.empty(28, dim))
+        gelu = functools.partial(F.gelu, approximate="tanh")
+        layer = functools.partial(nn.TransformerEncoderLayer, dim, heads, dim_feedforward=mlp, dropout=0.0,
+                                  activation=gelu, layer_norm_eps=1e-3, batch_first=True, norm_first=True)
+        self.blocks = nn.ModuleList(layer() for _ in range(blocks))
+        self.norm = nn.LayerNorm(dim, eps=1e-3)
+        self.dense = nn.Linear(dim, 10)
+
+    def forward(self, x):
+        x = self.embed(x) + self.position
+        for block in self.blocks:
+            x = block(x)
+        return F.softmax(self.dense(self.norm(x).mean(1)), dim=-1)
+
+
+def transformer_init(module):
+    """Keras' defaults: glorot_uniform kernels (the attention's in_proj/out_proj and the position embedding too),
+    zero biases, LayerNorm gamma 1 and beta 0."""
+    for m in module.modules():
+        if isinstance(m, nn.LayerNorm):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+    for name, p in module.named_parameters():
+        if "norm" in name:
+            continue
+        (nn.init.xavier_uniform_ if p.dim() == 2 else nn.init.zeros_)(p)
+
+
 def keras_categorical_crossentropy(y, p):
     p = (p / p.sum(-1, keepdim=True)).clamp(EPS, 1.0 - EPS)
     return -(y * torch.log(p)).sum(-1).mean()
@@ -86,6 +123,10 @@ def make_model(name):
         keras_init(model)
         opt = torch.optim.Adadelta(model.parameters(), lr=1.0, rho=0.95, eps=1e-7)
         return model, keras_categorical_crossentropy, opt
+    if name == "transformer":
+        model = TransformerClassifier()
+        transformer_init(model)
+        return model, keras_categorical_crossentropy, torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
     model = LstmClassifier()
     keras_init(model)
     return model, keras_categorical_crossentropy, torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
@@ -163,15 +204,19 @@ def main():
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     data = {"train": load_split(args.data, "train"), "test": load_split(args.data, "t10k")}
-    names = ["mlp", "cnn", "lstm"] if args.model == "all" else [args.model]
+    names = ["mlp", "cnn", "lstm", "transformer"] if args.model == "all" else [args.model]
     threads = args.row_threads if args.row_threads is not None else args.threads
     rows = []
     for batch in batch_list(args.train_batches):
         for name in names:
+            if name == "transformer" and batch != 128:  # the issue's row: training at batch 128 only
+                continue
             rows.append({"workload": f"train/{name}/b{batch}", "threads": threads, "batch": batch,
                          "value": train_rate(name, data, batch, args.steps, args.repeats), "unit": "samples/s"})
     for batch in batch_list(args.infer_batches):
         for name in names:
+            if name == "transformer":
+                continue
             rows.append({"workload": f"infer/{name}/b{batch}", "threads": threads, "batch": batch,
                          "value": infer_value(name, data, batch, args.steps, args.repeats),
                          "unit": "us" if batch == 1 else "samples/s"})

@@ -1,8 +1,8 @@
-// The three reference MNIST models (examples/mnist_{mlp,cnn,lstm}.cpp) timed for
+// The reference MNIST models (examples/mnist_{mlp,cnn,lstm,transformer}.cpp) timed for
 // training (fit: shuffled gather, forward, loss, backward, optimizer step) and
 // inference (predict), plus a check that 1 and 2 threads train bit-identically.
 // bench/torch_models.py builds the same models in PyTorch; bench/run.sh runs both.
-//   train_bench [--model mlp|cnn|lstm|all] [--train-batches 32,128] [--infer-batches 128,1]
+//   train_bench [--model mlp|cnn|lstm|transformer|all] [--train-batches 32,128] [--infer-batches 128,1]
 //               [--determinism-batches LIST] [--threads N] [--steps N] [--repeats R] [--json PATH|-]
 // --steps is the number of batches per timed fit (and per predict at batch > 1; at batch 1,
 // 4·steps single-sample predicts); an empty batch list skips that part.
@@ -62,7 +62,7 @@ double infer_value(const std::string& name, const data::Mnist& mnist, int64_t ba
   return bench::median_of(values);
 }
 
-std::vector<unsigned char> weight_bytes(const Sequential& model) {
+std::vector<unsigned char> weight_bytes(const Model& model) {
   std::vector<unsigned char> bytes;
   for (const auto& [name, p] : model.named_parameters()) {
     const Tensor v = p.value().contiguous();
@@ -118,17 +118,21 @@ int main(int argc, char** argv) try {
 
   std::vector<bench::Row> rows;
   std::vector<std::string> names;
-  for (const std::string name : {"mlp", "cnn", "lstm"})
+  for (const std::string name : {"mlp", "cnn", "lstm", "transformer"})
     if (which == "all" || which == name) names.push_back(name);
-  if (names.empty()) throw std::invalid_argument("--model must be mlp, cnn, lstm or all; got " + which);
+  if (names.empty()) throw std::invalid_argument("--model must be mlp, cnn, lstm, transformer or all; got " + which);
+  // The transformer is the training row at batch 128 only (its inference has no target).
+  const auto timed = [&](const std::string& name, int64_t batch) { return name != "transformer" || batch == 128; };
   for (const int64_t batch : batches(flags.str("train-batches")))
     for (const auto& name : names)
-      rows.push_back({fmt::format("train/{}/b{}", name, batch), threads, batch,
-                      train_rate(name, mnist, batch, steps, repeats), "samples/s"});
+      if (timed(name, batch))
+        rows.push_back({fmt::format("train/{}/b{}", name, batch), threads, batch,
+                        train_rate(name, mnist, batch, steps, repeats), "samples/s"});
   for (const int64_t batch : batches(flags.str("infer-batches")))
     for (const auto& name : names)
-      rows.push_back({fmt::format("infer/{}/b{}", name, batch), threads, batch,
-                      infer_value(name, mnist, batch, steps, repeats), batch == 1 ? "us" : "samples/s"});
+      if (name != "transformer")
+        rows.push_back({fmt::format("infer/{}/b{}", name, batch), threads, batch,
+                        infer_value(name, mnist, batch, steps, repeats), batch == 1 ? "us" : "samples/s"});
   for (const int64_t batch : batches(flags.str("determinism-batches")))
     for (const auto& name : names)
       rows.push_back({fmt::format("determinism/{}/b{}", name, batch), 2, batch,

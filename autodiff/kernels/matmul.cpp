@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <optional>
 #include <string_view>
 #include <type_traits>
@@ -78,17 +79,56 @@ detail::UnpackedKernels<T> unpacked_for(Isa isa) {
     return detail::avx512_unpacked_f64();
 }
 
-// Tiny products: one pass, no packing; each C element still sums k in order.
+// Tiny products: no blocking; each C element sums k in order, from 0 or from C. With a few rows, B is
+// first copied row-major into [k, n] padded to whole vectors (a transposed B, such as the attention's
+// per-head q·kᵀ and g·vᵀ, then reads contiguously too), and C is summed in registers, four rows by one
+// vector at a time, rather than in memory.
 template <class T>
 void gemm_small(int64_t m, int64_t n, int64_t k, const T* a, int64_t rs_a, int64_t cs_a, const T* b, int64_t rs_b,
                 int64_t cs_b, T* c, int64_t ldc, bool accumulate) {
-  for (int64_t i = 0; i < m; ++i) {
-    T* crow = c + i * ldc;
-    if (!accumulate) std::fill(crow, crow + n, T(0));
-    for (int64_t p = 0; p < k; ++p) {
-      const T av = a[i * rs_a + p * cs_a];
-      const T* brow = b + p * rs_b;
-      for (int64_t j = 0; j < n; ++j) crow[j] += av * brow[j * cs_b];
+  constexpr int64_t w = 64 / sizeof(T);
+  if (m < 4 || k == 0) {
+    for (int64_t i = 0; i < m; ++i) {
+      T* crow = c + i * ldc;
+      if (!accumulate) std::fill(crow, crow + n, T(0));
+      for (int64_t p = 0; p < k; ++p) {
+        const T av = a[i * rs_a + p * cs_a];
+        for (int64_t j = 0; j < n; ++j) crow[j] += av * b[p * rs_b + j * cs_b];
+      }
+    }
+    return;
+  }
+  const int64_t np = round_up(n, w);
+  Scratch scratch(sizeof(T) * static_cast<size_t>(k * np));
+  T* bp = static_cast<T*>(scratch.data());
+  for (int64_t p = 0; p < k; ++p) {
+    for (int64_t j = 0; j < n; ++j) bp[p * np + j] = b[p * rs_b + j * cs_b];
+    std::fill(bp + p * np + n, bp + (p + 1) * np, T(0));
+  }
+  // Four rows of C share each vector of B; a last group of fewer rows repeats its last row and drops it.
+  typedef T V __attribute__((vector_size(64)));
+  constexpr int64_t tile = 4;
+  for (int64_t i0 = 0; i0 < m; i0 += tile) {
+    const int64_t rows = std::min(tile, m - i0);
+    const T* arow[tile];
+    for (int64_t r = 0; r < tile; ++r) arow[r] = a + (i0 + std::min(r, rows - 1)) * rs_a;
+    for (int64_t j0 = 0; j0 < n; j0 += w) {
+      const int64_t nw = std::min(w, n - j0);
+      T lanes[w] = {};
+      V acc[tile] = {};
+      for (int64_t r = 0; accumulate && r < rows; ++r) {
+        std::copy(c + (i0 + r) * ldc + j0, c + (i0 + r) * ldc + j0 + nw, lanes);
+        std::memcpy(&acc[r], lanes, sizeof(V));
+      }
+      for (int64_t p = 0; p < k; ++p) {
+        V bv;
+        std::memcpy(&bv, bp + p * np + j0, sizeof(V));
+        for (int64_t r = 0; r < tile; ++r) acc[r] += arow[r][p * cs_a] * bv;
+      }
+      for (int64_t r = 0; r < rows; ++r) {
+        std::memcpy(lanes, &acc[r], sizeof(V));
+        std::copy(lanes, lanes + nw, c + (i0 + r) * ldc + j0);
+      }
     }
   }
 }

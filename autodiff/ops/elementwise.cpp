@@ -106,6 +106,10 @@ struct PowScalar {
   static constexpr std::string_view name = "pow_scalar";
   double p;
   Tensor forward(const Tensor& x) {
+    // Squares and cubes as products, as torch.pow does: libm's pow per element was 12% of the MNIST
+    // Transformer's training step (gelu's x³ and its slope's x²).
+    if (p == 2.0) return map(x, [](auto v) { return v * v; });
+    if (p == 3.0) return map(x, [](auto v) { return v * v * v; });
     return map(x, [p = p](auto v) { return std::pow(v, static_cast<decltype(v)>(p)); });
   }
   Grads backward(const Ctx& c, const Var& g) const {

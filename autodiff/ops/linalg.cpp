@@ -1,12 +1,17 @@
 #include "autodiff/ops/linalg.hpp"
 
+#include <algorithm>
+
 #include "autodiff/kernels/matmul.hpp"
+#include "autodiff/kernels/parallel.hpp"
 #include "autodiff/op.hpp"
 #include "autodiff/ops/elementwise.hpp"
 #include "autodiff/ops/shape.hpp"
 
 namespace autodiff {
 namespace {
+
+constexpr int64_t batch_task_flops = 1 << 19;  // a task's share of a batch of products (~5 µs, as in gemm)
 
 // Batched product of rank ≥ 2 operands; transposed views reach gemm as strides, never copies.
 Tensor batched_gemm(const Tensor& a, const Tensor& b) {
@@ -26,18 +31,24 @@ Tensor batched_gemm(const Tensor& a, const Tensor& b) {
   full_b[full_b.rank() - 2] = k, full_b[full_b.rank() - 1] = n;
   const Tensor av = a.broadcast_to(full_a), bv = b.broadcast_to(full_b);
   const int64_t nb = batch_shape.rank() - 2;
+  // Many small products (the attention's 512 per-head ones at batch 128) run a chunk of the batch per task:
+  // each product is still one gemm call, so its bits do not depend on the thread count.
+  const int64_t grain = std::max<int64_t>(1, batch_task_flops / std::max<int64_t>(1, 2 * m * n * k));
   dispatch(a.dtype(), [&]<class T>(T) {
-    for (int64_t i = 0; i < batches; ++i) {
-      int64_t rem = i, off_a = 0, off_b = 0;
-      for (int64_t ax = nb - 1; ax >= 0; --ax) {
-        const int64_t idx = rem % batch_shape[ax];
-        rem /= batch_shape[ax];
-        off_a += idx * av.strides()[ax];
-        off_b += idx * bv.strides()[ax];
+    kernels::parallel_for(batches, grain, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        int64_t rem = i, off_a = 0, off_b = 0;
+        for (int64_t ax = nb - 1; ax >= 0; --ax) {
+          const int64_t idx = rem % batch_shape[ax];
+          rem /= batch_shape[ax];
+          off_a += idx * av.strides()[ax];
+          off_b += idx * bv.strides()[ax];
+        }
+        kernels::gemm<T>(m, n, k, av.data<T>() + off_a, av.strides()[nb], av.strides()[nb + 1],
+                         bv.data<T>() + off_b, bv.strides()[nb], bv.strides()[nb + 1], out.data<T>() + i * m * n, n,
+                         false);
       }
-      kernels::gemm<T>(m, n, k, av.data<T>() + off_a, av.strides()[nb], av.strides()[nb + 1], bv.data<T>() + off_b,
-                       bv.strides()[nb], bv.strides()[nb + 1], out.data<T>() + i * m * n, n, false);
-    }
+    });
   });
   return out;
 }

@@ -33,14 +33,16 @@ std::ostream& operator<<(std::ostream& os, const GemmShape& s) {
 
 // Small-path, edge-tile (every m mod 12), narrow-C (transposed) and multi-kc-block shapes, then
 // few-row (unpacked) shapes: every m ≤ 12 tile, column tails of 1 to 8 vectors, k tails,
-// batch-1 MLP layers, then B read in place (B row-major) over one A block or a small B, both with column tails.
+// batch-1 MLP layers, then B read in place (B row-major) over one A block or a small B, both with column tails,
+// then the attention's per-head products (small path: row groups of 4 with a remainder, column tails).
 const GemmShape shapes[] = {{1, 1, 1},      {2, 3, 4},       {13, 17, 29},    {1, 100, 50},    {100, 1, 50},
                             {37, 45, 1},    {64, 64, 64},    {12, 32, 385},   {25, 33, 770},   {97, 131, 67},
                             {41, 37, 50},   {59, 70, 40},    {3, 500, 30},    {31, 200, 9},    {300, 3, 200},
                             {128, 10, 500}, {500, 10, 128},  {128, 784, 500}, {500, 128, 784}, {784, 500, 128},
                             {1, 500, 784},  {1, 10, 500},    {2, 70, 33},     {3, 129, 47},    {4, 65, 17},
                             {5, 31, 16},    {8, 33, 300},    {8, 10, 128},    {11, 40, 17},    {12, 7, 1},
-                            {1, 60, 20},    {2, 100, 20},    {193, 95, 520},  {400, 70, 600},  {150, 47, 33}};
+                            {1, 60, 20},    {2, 100, 20},    {193, 95, 520},  {400, 70, 600},  {150, 47, 33},
+                            {28, 28, 16},   {28, 16, 28},    {16, 28, 28},    {7, 40, 5},      {5, 3, 7}};
 
 // How a logical [rows, cols] operand sits in memory.
 enum class Layout { row_major, transposed, padded };
